@@ -1,0 +1,34 @@
+/* What the layers above the transport know of a brev_client. */
+#ifndef BN_CLOUD_CLIENT_INTERNAL_H
+#define BN_CLOUD_CLIENT_INTERNAL_H
+
+#include <pthread.h>
+
+#include <brev/client.h>
+#include "ops/ops.h"
+#include "rpc/rpc.h"
+#include "util/log.h"
+
+struct bn_auth;
+
+struct brev_client {
+    bn_logger logger;
+    bn_rpc *rpc;
+    struct bn_auth *auth;
+    brev_progress_fn progress;
+    void *progress_payload;
+    unsigned poll_interval_ms;
+    int keep_empty_clusters;
+    char *project_id; /* resolved lazily from tenant + region when not given */
+    char *tenant_id;
+    char *region;
+    pthread_mutex_t lock; /* guards project_id resolution */
+};
+
+/* The project every resource lives in (resolving it on first use). */
+int bn_client_project(brev_client *client, const char **project_id);
+
+/* A wait description carrying the client's progress callback and poll interval. */
+bn_wait bn_client_wait(const brev_client *client, const char *what, unsigned timeout_ms);
+
+#endif

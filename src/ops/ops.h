@@ -1,0 +1,28 @@
+/* Long-running operations: poll nebius.common.v1.Operation until done, on the
+ * endpoint of the service that started it. */
+#ifndef BN_OPS_OPS_H
+#define BN_OPS_OPS_H
+
+#include "rpc/rpc.h"
+#include "nebius/common/v1/operation.pb-c.h"
+
+typedef struct bn_wait {
+    unsigned timeout_ms;       /* 0 = no deadline but the caller's progress callback */
+    unsigned poll_ms;          /* default 1000 */
+    const char *what;          /* for progress and messages, e.g. "create disk" */
+    brev_progress_fn progress; /* may be NULL; non-zero return = stop (BREV_ECANCELLED) */
+    void *payload;
+} bn_wait;
+
+/* Waits until op is done. BREV_OK when its status is OK; otherwise the status
+ * (code, message, ServiceError details) as a brev_status with the message set.
+ * *resource_id (may be NULL) gets a malloc'd copy of op.resource_id. */
+int bn_op_wait(bn_rpc *rpc, const ProtobufCServiceDescriptor *svc, const Nebius__Common__V1__Operation *op,
+               const bn_wait *wait, char **resource_id);
+
+/* Calls a mutating method and waits for its operation. */
+int bn_op_call(bn_rpc *rpc, const ProtobufCServiceDescriptor *svc, const char *method,
+               const ProtobufCMessage *req, const bn_call_options *opts, const bn_wait *wait,
+               char **resource_id);
+
+#endif
