@@ -87,7 +87,7 @@ typedef struct brev_cluster_list {
 BREV_EXTERN int brev_cluster_ensure(brev_client *client, const char *cluster_id, brev_cluster **out);
 BREV_EXTERN void brev_cluster_free(brev_cluster *cluster);
 
-BREV_EXTERN int brev_cluster_list(brev_client *client, brev_cluster_list **out);
+BREV_EXTERN int brev_clusters_list(brev_client *client, brev_cluster_list **out);
 BREV_EXTERN void brev_cluster_list_free(brev_cluster_list *list);
 
 /** Deletes the cluster's security group and its rules. Refused with

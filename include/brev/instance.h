@@ -116,7 +116,7 @@ BREV_EXTERN int brev_instance_create(brev_client *client, const brev_create_inst
 BREV_EXTERN int brev_instance_get(brev_client *client, const char *instance_id, brev_instance **out);
 BREV_EXTERN int brev_instance_get_by_name(brev_client *client, const char *name, brev_instance **out);
 
-/** Filter for brev_instance_list; every set field must match. */
+/** Filter for brev_instances_list; every set field must match. */
 typedef struct brev_instance_filter {
     const char *cluster_id;          /**< only this cluster */
     const char *const *instance_ids; /**< only these ids (count below) */
@@ -128,7 +128,7 @@ typedef struct brev_instance_filter {
 
 /** Lists the project's instances (every page). filter may be NULL.
  * Free *out with brev_instance_list_free. */
-BREV_EXTERN int brev_instance_list(brev_client *client, const brev_instance_filter *filter,
+BREV_EXTERN int brev_instances_list(brev_client *client, const brev_instance_filter *filter,
                                    brev_instance_list **out);
 
 /** Stop / start wait until STOPPED / RUNNING (timeout_ms 0 = 10 / 20 min).

@@ -23,6 +23,16 @@ soname=$(objdump -p "$so" | awk '/SONAME/ {print $2}')
 if make --no-print-directory -q BUILD="$BUILD" lib cli; then ok "make with nothing changed rebuilds nothing"
 else bad "make -q says the library or CLI is out of date right after a build"; fi
 
+for h in include/brev/*.h; do
+  printf '#include <brev/%s>\nint main(void) { return 0; }\n' "$(basename "$h")" > "$tmp/h.c"
+  if cc -std=c11 -Wall -Wextra -Werror -pedantic -Iinclude -o "$tmp/h" "$tmp/h.c" 2>"$tmp/h.err"; then
+    ok "$h compiles on its own"
+  else bad "$h does not compile on its own: $(head -2 "$tmp/h.err")"; fi
+done
+leaks=$(grep -lE '#include *[<"](grpc|protobuf-c|jwt|openssl|nebius/)' include/brev/*.h || true)
+[ -z "$leaks" ] && ok "public headers include no gRPC, protobuf-c, libjwt, OpenSSL or gen/ header" \
+  || bad "public headers expose dependencies: $leaks"
+
 prefix=$tmp/prefix
 if make --no-print-directory -s BUILD="$BUILD" install PREFIX="$prefix" >"$tmp/install.log" 2>&1; then
   ok "make install PREFIX=..."

@@ -1,6 +1,7 @@
 /* The error layer: codes, names, the per-thread message, idempotency keys. */
 #include <check.h>
 #include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <brev/nebius.h>
