@@ -1,0 +1,52 @@
+#!/bin/sh
+# Test PKI for nebius-sim and the integration tests.
+# Usage: scripts/gen-test-certs.sh OUTDIR
+# Idempotent: files that already exist are kept, so repeated runs are instant.
+#   ca.pem/ca.key                       test CA the clients trust
+#   server.pem/server.key               SAN localhost + 127.0.0.1, signed by ca
+#   otherca.pem/otherca.key             a second CA nobody trusts
+#   server-otherca.pem/.key             SAN localhost + 127.0.0.1, signed by otherca (trust failure)
+#   server-wronghost.pem/.key           SAN wrong.example.com only, signed by ca (hostname mismatch)
+set -eu
+
+if [ $# -ne 1 ]; then
+    echo "usage: $0 OUTDIR" >&2
+    exit 2
+fi
+out=$1
+mkdir -p "$out"
+umask 077
+
+DAYS=30
+
+make_ca() { # name subject
+    [ -s "$out/$1.pem" ] && [ -s "$out/$1.key" ] && return 0
+    openssl req -x509 -newkey rsa:2048 -nodes -sha256 -days "$DAYS" \
+        -keyout "$out/$1.key" -out "$out/$1.pem" -subj "/CN=$2" \
+        -addext "basicConstraints=critical,CA:TRUE" \
+        -addext "keyUsage=critical,keyCertSign,cRLSign" >/dev/null 2>&1
+}
+
+make_leaf() { # name ca san
+    # Keep an existing leaf only while it still chains to its (possibly regenerated) CA.
+    if [ -s "$out/$1.pem" ] && [ -s "$out/$1.key" ] &&
+        openssl verify -CAfile "$out/$2.pem" "$out/$1.pem" >/dev/null 2>&1; then
+        return 0
+    fi
+    ext=$(mktemp)
+    printf 'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\nsubjectAltName=%s\n' "$3" >"$ext"
+    openssl req -newkey rsa:2048 -nodes -sha256 -keyout "$out/$1.key" \
+        -out "$out/$1.csr" -subj "/CN=nebius-sim" >/dev/null 2>&1
+    openssl x509 -req -in "$out/$1.csr" -CA "$out/$2.pem" -CAkey "$out/$2.key" \
+        -CAcreateserial -CAserial "$out/$2.srl" -days "$DAYS" -sha256 \
+        -extfile "$ext" -out "$out/$1.pem" >/dev/null 2>&1
+    rm -f "$ext" "$out/$1.csr"
+}
+
+make_ca ca "nebius-sim test CA"
+make_ca otherca "nebius-sim other CA"
+make_leaf server ca "DNS:localhost,IP:127.0.0.1"
+make_leaf server-otherca otherca "DNS:localhost,IP:127.0.0.1"
+make_leaf server-wronghost ca "DNS:wrong.example.com"
+# Certificates are public; keys stay 0600.
+chmod 644 "$out"/*.pem
