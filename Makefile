@@ -155,8 +155,8 @@ gen:
 
 gen-check:
 	@tmp=$$(mktemp -d) && bash scripts/gen.sh $$tmp >/dev/null && \
-	if diff -r gen $$tmp >/dev/null; then echo "gen-check: gen/ matches proto/"; rm -rf $$tmp; \
-	else diff -r gen $$tmp | head -20; rm -rf $$tmp; echo "gen-check: gen/ is stale or hand-edited: run make gen"; exit 1; fi
+	if diff -r gen $$tmp >/dev/null; then echo "gen-check: gen/ matches proto/"; echo "gen-check: 1 passed, 0 failed"; rm -rf $$tmp; \
+	else diff -r gen $$tmp | head -20; rm -rf $$tmp; echo "gen-check: gen/ is stale or hand-edited: run make gen"; echo "gen-check: 0 passed, 1 failed"; exit 1; fi
 
 # --- install -------------------------------------------------------------
 $(BUILD)/$(LIBNAME).pc: Makefile
