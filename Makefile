@@ -149,6 +149,69 @@ test-integration: all $(INTEG_BIN) certs pyproto
 check-one: all tests certs pyproto
 	BREV_TEST_BUILD=$(BUILD) $(T)
 
+# --- valgrind: the same suites without sanitizers, in one process -------
+VG_OBJ     := $(LIB_SRC:%.c=$(BUILD)/vg/obj/%.o) $(GEN_SRC:%.c=$(BUILD)/vg/obj/%.o)
+VG_LIB     := $(BUILD)/vg/$(LIBNAME).a
+VG_TCOMMON := $(TCOMMON:%.c=$(BUILD)/vg/obj/%.o)
+VG_BIN     := $(UNIT_SRC:test/%.c=$(BUILD)/vg/test/%) $(INTEG_SRC:test/%.c=$(BUILD)/vg/test/%)
+VG_FLAGS   := -O0 -g
+
+$(BUILD)/vg/obj/gen/%.o: gen/%.c
+	@mkdir -p $(@D)
+	$(CC) $(COMMON) $(VG_FLAGS) $(GEN_WARN) -c $< -o $@
+
+$(BUILD)/vg/obj/test/%.o: test/%.c
+	@mkdir -p $(@D)
+	$(CC) $(STD_FLAGS) $(INC_FLAGS) -Itest/common $(PKG_CFLAGS) $(shell pkg-config --cflags check 2>/dev/null) $(WARN) $(VG_FLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/vg/obj/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(COMMON) $(VG_FLAGS) $(WARN) -c $< -o $@
+
+$(VG_LIB): $(VG_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/vg/test/%: $(BUILD)/vg/obj/test/%.o $(VG_TCOMMON) $(VG_LIB)
+	@mkdir -p $(@D)
+	$(CC) -o $@ $< $(VG_TCOMMON) $(VG_LIB) $(LIB_LIBS) $(CLI_LIBS) $(CHECK_LIBS) -lpthread
+
+valgrind: $(VG_BIN) certs pyproto
+	BUILD=$(BUILD) bash scripts/run-valgrind.sh $(VG_BIN)
+
+# --- fuzzing: libFuzzer targets under test/fuzz (clang) --------------------
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 30
+FUZZ_SRC     := $(sort $(wildcard test/fuzz/*.c))
+FUZZ_BIN     := $(FUZZ_SRC:test/fuzz/%.c=$(BUILD)/fuzz/%)
+FUZZ_OBJ     := $(LIB_SRC:%.c=$(BUILD)/fuzz/obj/%.o) $(GEN_SRC:%.c=$(BUILD)/fuzz/obj/%.o)
+FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=undefined -g -O1
+
+$(BUILD)/fuzz/obj/%.o: %.c
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(COMMON) $(FUZZ_SAN) -fsanitize=fuzzer-no-link -w -c $< -o $@
+
+$(BUILD)/fuzz/%: test/fuzz/%.c $(FUZZ_OBJ)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(STD_FLAGS) $(INC_FLAGS) $(PKG_CFLAGS) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $< $(FUZZ_OBJ) $(LIB_LIBS) $(CLI_LIBS)
+
+fuzz: $(FUZZ_BIN)
+	@for f in $(FUZZ_BIN); do \
+	  n=$$(basename $$f); mkdir -p $(BUILD)/fuzz/corpus/$$n; \
+	  echo "=== fuzz $$n ($(FUZZ_SECONDS) s)"; \
+	  $$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 $(BUILD)/fuzz/corpus/$$n test/fuzz/seeds/$$n || exit 1; \
+	done
+
+# --- benchmark against nebius-sim ------------------------------------------
+BENCH := $(BUILD)/bench/brev-bench
+$(BENCH): test/bench/bench.c $(TCOMMON) $(STATIC)
+	@mkdir -p $(@D)
+	$(CC) $(STD_FLAGS) $(INC_FLAGS) -Itest/common $(PKG_CFLAGS) $(shell pkg-config --cflags check 2>/dev/null) $(WARN) -O2 -g \
+	    -o $@ test/bench/bench.c $(TCOMMON) $(STATIC) $(LIB_LIBS) $(CLI_LIBS) $(CHECK_LIBS) -lpthread
+
+bench: $(BENCH) certs pyproto
+	BREV_TEST_BUILD=$(BUILD) $(BENCH)
+
 # --- generated code ------------------------------------------------------
 gen:
 	bash scripts/gen.sh gen
