@@ -18,7 +18,7 @@ SO_MAJOR := 0
 LIBNAME  := libbrev-nebius
 SONAME   := $(LIBNAME).so.$(SO_MAJOR)
 
-PKGS_LIB := libprotobuf-c libjwt openssl
+PKGS_LIB := libprotobuf-c libjwt openssl jansson
 PKG_CFLAGS := $(shell pkg-config --cflags grpc $(PKGS_LIB) jansson yaml-0.1 2>/dev/null)
 # pkg-config --libs grpc lists absl's static archives, which a shared build does not need.
 LIB_LIBS := -lgrpc -lgpr $(shell pkg-config --libs $(PKGS_LIB) 2>/dev/null) -lpthread
@@ -56,7 +56,7 @@ TCOMMON_OBJ := $(TCOMMON:%.c=$(BUILD)/asan/obj/%.o)
 TEST_FLAGS := $(STD_FLAGS) $(INC_FLAGS) -Itest/common $(PKG_CFLAGS) $(shell pkg-config --cflags check 2>/dev/null) $(WARN) $(SAN) -MMD -MP
 TEST_LIBS  := $(ASAN_LIB) $(LIB_LIBS) $(CLI_LIBS) $(CHECK_LIBS) -lpthread
 
-.PHONY: all lib asan-lib cli tests test test-unit test-integration check-one gen gen-check certs pyproto \
+.PHONY: all lib asan-lib cli deps tests test test-unit test-integration check-one gen gen-check certs pyproto \
         install uninstall clean demo bench valgrind fuzz help
 
 # The CLI is built once src/cli exists.
@@ -136,7 +136,12 @@ $(BUILD)/py/.stamp: $(PROTOS)
 	protoc -I proto -I /usr/include --python_out=$(BUILD)/py $(PROTOS)
 	@touch $@
 
-test: all tests certs pyproto
+# `make test` and `make demo` first install what is missing (quiet when all is there).
+deps:
+	@bash scripts/install-deps.sh
+
+test: deps
+	@$(MAKE) --no-print-directory all tests certs pyproto
 	BUILD=$(BUILD) bash scripts/run-tests.sh all
 
 test-unit: all $(UNIT_BIN) certs pyproto
@@ -222,19 +227,16 @@ gen-check:
 	else diff -r gen $$tmp | head -20; rm -rf $$tmp; echo "gen-check: gen/ is stale or hand-edited: run make gen"; echo "gen-check: 0 passed, 1 failed"; exit 1; fi
 
 # --- install -------------------------------------------------------------
-$(BUILD)/$(LIBNAME).pc: Makefile
-	@mkdir -p $(@D)
-	printf 'prefix=%s\nlibdir=%s\nincludedir=%s\n\nName: libbrev-nebius\nDescription: Nebius cloud instances over native gRPC, the Brev Cloud SDK way\nVersion: %s\nRequires.private: libprotobuf-c libjwt openssl\nLibs: -L$${libdir} -lbrev-nebius\nLibs.private: -lgrpc -lgpr -lpthread\nCflags: -I$${includedir}\n' \
-	    '$(PREFIX)' '$(LIBDIR)' '$(INCDIR)' '$(VERSION)' > $@
-
-install: all $(BUILD)/$(LIBNAME).pc
+# The .pc file is written at install time: it records this install's PREFIX.
+install: all
 	install -d $(DESTDIR)$(INCDIR)/brev $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(BINDIR)
 	install -m 644 include/brev/*.h $(DESTDIR)$(INCDIR)/brev/
 	install -m 644 $(STATIC) $(DESTDIR)$(LIBDIR)/
 	install -m 755 $(SHARED) $(DESTDIR)$(LIBDIR)/
 	ln -sf $(LIBNAME).so.$(VERSION) $(DESTDIR)$(LIBDIR)/$(SONAME)
 	ln -sf $(LIBNAME).so.$(VERSION) $(DESTDIR)$(LIBDIR)/$(LIBNAME).so
-	install -m 644 $(BUILD)/$(LIBNAME).pc $(DESTDIR)$(LIBDIR)/pkgconfig/
+	printf 'prefix=%s\nlibdir=%s\nincludedir=%s\n\nName: libbrev-nebius\nDescription: Nebius cloud instances over native gRPC, the Brev Cloud SDK way\nVersion: %s\nRequires.private: libprotobuf-c libjwt openssl jansson\nLibs: -L$${libdir} -lbrev-nebius\nLibs.private: -lgrpc -lgpr -lpthread\nCflags: -I$${includedir}\n' \
+	    '$(PREFIX)' '$(LIBDIR)' '$(INCDIR)' '$(VERSION)' > $(DESTDIR)$(LIBDIR)/pkgconfig/$(LIBNAME).pc
 	$(if $(CLI_TARGET),install -m 755 $(CLI) $(DESTDIR)$(BINDIR)/)
 
 uninstall:
@@ -242,7 +244,7 @@ uninstall:
 	rm -f $(DESTDIR)$(LIBDIR)/$(LIBNAME).* $(DESTDIR)$(LIBDIR)/pkgconfig/$(LIBNAME).pc $(DESTDIR)$(BINDIR)/brev-nebius
 
 # --- other jobs ----------------------------------------------------------
-demo: all certs pyproto
+demo:
 	bash scripts/demo.sh
 
 clean:

@@ -19,12 +19,20 @@ umask 077
 
 DAYS=30
 
+# Quiet on success; on failure show what openssl said.
+run() {
+    if ! log=$("$@" 2>&1); then
+        echo "gen-test-certs.sh: $1 failed: $log" >&2
+        exit 1
+    fi
+}
+
 make_ca() { # name subject
     [ -s "$out/$1.pem" ] && [ -s "$out/$1.key" ] && return 0
-    openssl req -x509 -newkey rsa:2048 -nodes -sha256 -days "$DAYS" \
+    run openssl req -x509 -newkey rsa:2048 -nodes -sha256 -days "$DAYS" \
         -keyout "$out/$1.key" -out "$out/$1.pem" -subj "/CN=$2" \
         -addext "basicConstraints=critical,CA:TRUE" \
-        -addext "keyUsage=critical,keyCertSign,cRLSign" >/dev/null 2>&1
+        -addext "keyUsage=critical,keyCertSign,cRLSign"
 }
 
 make_leaf() { # name ca san
@@ -35,11 +43,11 @@ make_leaf() { # name ca san
     fi
     ext=$(mktemp)
     printf 'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\nsubjectAltName=%s\n' "$3" >"$ext"
-    openssl req -newkey rsa:2048 -nodes -sha256 -keyout "$out/$1.key" \
-        -out "$out/$1.csr" -subj "/CN=nebius-sim" >/dev/null 2>&1
-    openssl x509 -req -in "$out/$1.csr" -CA "$out/$2.pem" -CAkey "$out/$2.key" \
+    run openssl req -newkey rsa:2048 -nodes -sha256 -keyout "$out/$1.key" \
+        -out "$out/$1.csr" -subj "/CN=nebius-sim"
+    run openssl x509 -req -in "$out/$1.csr" -CA "$out/$2.pem" -CAkey "$out/$2.key" \
         -CAcreateserial -CAserial "$out/$2.srl" -days "$DAYS" -sha256 \
-        -extfile "$ext" -out "$out/$1.pem" >/dev/null 2>&1
+        -extfile "$ext" -out "$out/$1.pem"
     rm -f "$ext" "$out/$1.csr"
 }
 

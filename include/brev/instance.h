@@ -88,7 +88,8 @@ typedef struct brev_create_instance_options {
     const char *disk_type;    /**< "network-ssd" (default), "network-hdd", "network-ssd-nonreplicated", "network-ssd-io-m3" */
     const char *const *ssh_keys; /**< OpenSSH public keys (validated), at least one */
     size_t ssh_key_count;
-    const char *cluster_id;   /**< cluster whose security group the instance joins; default: its own (ref_id) */
+    const char *cluster_id;   /**< cluster whose security group the instance joins; default: a cluster of
+                                   one named after ref_id (which must then be a valid cluster id: [a-z0-9-]) */
     int public_ip;            /**< non-zero: give the instance a public IPv4 address */
     const brev_label *labels; /**< extra labels (keys starting with "brev-" are reserved) */
     size_t label_count;
@@ -107,8 +108,11 @@ BREV_EXTERN int brev_create_instance_options_init(brev_create_instance_options *
  * successful operation is a capacity failure (BREV_ECAPACITY).
  * On any failure nothing remains: the instance, its disk and allocations are
  * deleted before returning. Free *out with brev_instance_free.
- * Errors: BREV_EINVAL (bad option: name, type, key, disk size, image family),
- * BREV_ENOTFOUND (unknown image/type), BREV_EQUOTA, BREV_ECAPACITY,
+ * Errors: BREV_EINVAL (bad option: name, type syntax, key, disk size below the
+ * image's minimum, reserved label), BREV_ENOTFOUND (unknown platform, preset,
+ * image or image family; the message lists the valid choices),
+ * BREV_EEXISTS (the name is taken by an instance with another ref_id),
+ * BREV_EPRECONDITION (the ref_id's instance exists but is stopped or failed), BREV_EQUOTA, BREV_ECAPACITY,
  * BREV_ETIMEOUT, BREV_ECANCELLED, BREV_EAUTH, BREV_EPERM, BREV_EUNAVAILABLE. */
 BREV_EXTERN int brev_instance_create(brev_client *client, const brev_create_instance_options *opts,
                                      brev_instance **out);

@@ -53,6 +53,16 @@ typedef struct bn_call_options {
 int bn_rpc_call(bn_rpc *rpc, const ProtobufCServiceDescriptor *svc, const char *method,
                 const ProtobufCMessage *req, ProtobufCMessage **resp, const bn_call_options *opts);
 
+/* Same as bn_rpc_call, but sent to the endpoint of route_svc instead of svc's
+ * own: operations are polled (nebius.common.v1.OperationService) on the
+ * endpoint of the service that created them. */
+int bn_rpc_call_via(bn_rpc *rpc, const ProtobufCServiceDescriptor *route_svc, const ProtobufCServiceDescriptor *svc,
+                    const char *method, const ProtobufCMessage *req, ProtobufCMessage **resp,
+                    const bn_call_options *opts);
+
+/* The logger given in the config (may be NULL); for layers above that log. */
+const bn_logger *bn_rpc_logger(const bn_rpc *rpc);
+
 /* The address a service is called on, e.g. "compute.api.nebius.cloud:443" for
  * "nebius.compute.v1.InstanceService". */
 int bn_rpc_resolve(const bn_rpc *rpc, const char *service_full_name, char *out, size_t cap);

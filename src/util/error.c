@@ -13,14 +13,19 @@ static void copy_field(char *dst, size_t cap, const char *src)
     snprintf(dst, cap, "%s", src);
 }
 
+/* Builds the new error in a local copy first: callers may pass the current
+ * error's own fields (message, service_error) as arguments. */
 static int set_va(int code, int grpc_status, const char *service_error, const char *request_id,
                   const char *fmt, va_list ap)
 {
-    last_error.code = code;
-    last_error.grpc_status = grpc_status;
-    vsnprintf(last_error.message, sizeof last_error.message, fmt, ap);
-    copy_field(last_error.service_error, sizeof last_error.service_error, service_error);
-    copy_field(last_error.request_id, sizeof last_error.request_id, request_id);
+    brev_error next;
+
+    next.code = code;
+    next.grpc_status = grpc_status;
+    vsnprintf(next.message, sizeof next.message, fmt, ap);
+    copy_field(next.service_error, sizeof next.service_error, service_error);
+    copy_field(next.request_id, sizeof next.request_id, request_id);
+    last_error = next;
     return code;
 }
 

@@ -33,6 +33,12 @@ leaks=$(grep -lE '#include *[<"](grpc|protobuf-c|jwt|openssl|nebius/)' include/b
 [ -z "$leaks" ] && ok "public headers include no gRPC, protobuf-c, libjwt, OpenSSL or gen/ header" \
   || bad "public headers expose dependencies: $leaks"
 
+# The README's C example is examples/quickstart.c (which examples/run.sh builds and runs).
+awk '/^```c$/ {on=1; next} on && /^```$/ {exit} on {print}' README.md > "$tmp/readme_example.c"
+if [ -s "$tmp/readme_example.c" ] && cmp -s "$tmp/readme_example.c" examples/quickstart.c; then
+  ok "README's C example is examples/quickstart.c, word for word"
+else bad "README's C example differs from examples/quickstart.c"; fi
+
 prefix=$tmp/prefix
 if make --no-print-directory -s BUILD="$BUILD" install PREFIX="$prefix" >"$tmp/install.log" 2>&1; then
   ok "make install PREFIX=..."

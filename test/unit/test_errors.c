@@ -76,6 +76,19 @@ START_TEST(save_and_restore_keep_the_first_error)
 }
 END_TEST
 
+START_TEST(the_current_error_can_be_passed_back_in)
+{
+    const brev_error *e = brev_error_last();
+    bn_err_set_grpc(BREV_ECAPACITY, 8, "NotEnoughResources", "req-9", "no gpus in %s", "eu-north1");
+    bn_err_set_grpc(e->code, e->grpc_status, e->service_error, e->request_id, "start: %s", e->message);
+    ck_assert_str_eq(brev_error_message(), "start: no gpus in eu-north1");
+    ck_assert_str_eq(e->service_error, "NotEnoughResources");
+    ck_assert_str_eq(e->request_id, "req-9");
+    bn_err_set(BREV_ERROR, "%s (again)", e->message);
+    ck_assert_str_eq(brev_error_message(), "start: no gpus in eu-north1 (again)");
+}
+END_TEST
+
 static void *set_in_thread(void *arg)
 {
     (void)arg;
@@ -129,6 +142,7 @@ int main(void)
     tcase_add_test(tc, set_prefix_and_clear);
     tcase_add_test(tc, long_messages_are_truncated_not_overflowed);
     tcase_add_test(tc, save_and_restore_keep_the_first_error);
+    tcase_add_test(tc, the_current_error_can_be_passed_back_in);
     tcase_add_test(tc, errors_are_per_thread);
     tcase_add_test(tc, uuid4_has_the_right_shape_and_differs);
     tcase_add_test(tc, strings_helpers);

@@ -1,0 +1,79 @@
+/* cluster list|delete: the per-cluster security groups. */
+#include <stdio.h>
+
+#include "cli.h"
+#include "output.h"
+#include "progress.h"
+
+static const arg_spec no_options[] = {
+    {NULL, 0, NULL, NULL},
+};
+
+static int cluster_list(cli_ctx *ctx)
+{
+    int exit_code = CLI_EXIT_OK;
+    brev_client *client = cli_client(ctx, &exit_code);
+    if (!client)
+        return exit_code;
+    brev_cluster_list *list = NULL;
+    int rc = brev_clusters_list(client, &list);
+    if (rc != BREV_OK)
+        return cli_fail(rc);
+    if (ctx->json) {
+        json_t *arr = json_array();
+        for (size_t i = 0; arr && i < list->count; i++) {
+            const brev_cluster *c = &list->items[i];
+            json_t *item = json_pack("{s:o, s:o, s:o, s:I}", "id", cli_json_str(c->id), "security_group_id",
+                                     cli_json_str(c->security_group_id), "network_id", cli_json_str(c->network_id),
+                                     "instance_count", (json_int_t)c->instance_count);
+            if (json_array_append_new(arr, item) < 0) {
+                json_decref(arr);
+                arr = NULL;
+            }
+        }
+        exit_code = cli_json_emit(arr) < 0 ? CLI_EXIT_ERROR : CLI_EXIT_OK;
+    } else if (list->count == 0) {
+        printf("no clusters\n");
+    } else {
+        static const char *const headers[] = {"CLUSTER", "SECURITY GROUP", "NETWORK", "INSTANCES", NULL};
+        cli_table *t = cli_table_new(headers);
+        for (size_t i = 0; t && i < list->count; i++) {
+            const brev_cluster *c = &list->items[i];
+            char n[24];
+            snprintf(n, sizeof n, "%zu", c->instance_count);
+            const char *row[] = {c->id, c->security_group_id, c->network_id, n};
+            if (cli_table_add(t, row) < 0)
+                break;
+        }
+        if (t)
+            cli_table_print(t, stdout);
+        cli_table_free(t);
+    }
+    brev_cluster_list_free(list);
+    return exit_code;
+}
+
+static int cluster_delete(cli_ctx *ctx)
+{
+    const char *cluster = ctx->args->positional[0];
+    cli_guard_ctrl_c();
+    int exit_code = CLI_EXIT_OK;
+    brev_client *client = cli_client(ctx, &exit_code);
+    if (!client)
+        return exit_code;
+    int rc = brev_cluster_delete(client, cluster);
+    if (rc != BREV_OK)
+        return cli_fail(rc);
+    if (ctx->json)
+        return cli_json_emit(json_pack("{s:s, s:b}", "id", cluster, "deleted", 1)) < 0 ? CLI_EXIT_ERROR : CLI_EXIT_OK;
+    printf("deleted cluster %s (its security group and rules)\n", cluster);
+    return CLI_EXIT_OK;
+}
+
+const cli_command cli_cluster_commands[] = {
+    {"cluster", "list", NULL, 0, 0, "List the clusters (security groups this tool manages)", NULL, no_options,
+     cluster_list},
+    {"cluster", "delete", "CLUSTER_ID", 1, 1, "Delete a cluster's security group (refused while it has instances)",
+     NULL, no_options, cluster_delete},
+    {NULL, NULL, NULL, 0, 0, NULL, NULL, NULL, NULL},
+};

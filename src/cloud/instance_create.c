@@ -1,0 +1,583 @@
+/* brev_instance_create: validate everything, find an earlier instance of the
+ * same ref_id, resolve type and image, join the cluster's security group,
+ * create the boot disk and the instance, and wait until it runs. A create is
+ * all or nothing: on any failure what was made is deleted before returning,
+ * and the error says what the cleanup did. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <brev/firewall.h>
+
+#include "cloud/instance_internal.h"
+#include "compute/labels.h"
+#include "nebius/compute/v1/disk_service.pb-c.h"
+#include "nebius/compute/v1/instance_service.pb-c.h"
+#include "nebius/vpc/v1/subnet.pb-c.h"
+#include "policy/policy.h"
+#include "util/error.h"
+#include "util/str.h"
+
+#define MINUTES(n) ((unsigned)(n) * 60u * 1000u)
+#define CREATE_DEFAULT_MS MINUTES(20)
+#define CLEANUP_STEP_MS MINUTES(10)
+#define DEFAULT_SUBNET_NAME "default-subnet"
+#define NIC_NAME "eth0"
+#define BOOT_DEVICE_ID "boot"
+
+int brev_create_instance_options_init(brev_create_instance_options *opts, unsigned int version)
+{
+    if (!opts)
+        return bn_err_set(BREV_EINVAL, "options must not be NULL");
+    if (version != BREV_CREATE_INSTANCE_OPTIONS_VERSION)
+        return bn_err_set(BREV_EINVAL, "unknown create options version %u (this library knows %d)", version,
+                          BREV_CREATE_INSTANCE_OPTIONS_VERSION);
+    memset(opts, 0, sizeof *opts);
+    opts->version = version;
+    return BREV_OK;
+}
+
+typedef struct create {
+    brev_client *client;
+    const brev_create_instance_options *o;
+    const char *project;
+    const char *cluster_id;
+    char *platform;
+    char *preset;
+    char *cloud_init;
+    char *disk_name;
+    int64_t disk_gib;
+    Nebius__Compute__V1__DiskSpec__DiskType disk_type;
+    unsigned timeout_ms;
+    double deadline;
+    Nebius__Compute__V1__Image *image;
+    brev_cluster *cluster;
+    char *subnet_id;
+    char *disk_id;     /* set once the disk is ours */
+    char *instance_id; /* set once the instance is known */
+    int disk_attempted;
+    int instance_attempted;
+} create;
+
+static double now_s(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* What is left of the create's budget; BREV_ETIMEOUT once it is spent. */
+static int remaining(const create *c, const char *step, unsigned *ms)
+{
+    double left = (c->deadline - now_s()) * 1000.0;
+
+    if (left < 1)
+        return bn_err_set(BREV_ETIMEOUT, "create timed out after %u ms before %s", c->timeout_ms, step);
+    *ms = (unsigned)left;
+    return BREV_OK;
+}
+
+/* --- validation ----------------------------------------------------------- */
+
+static int validate(create *c)
+{
+    const brev_create_instance_options *o = c->o;
+    int rc;
+
+    if (o->version != BREV_CREATE_INSTANCE_OPTIONS_VERSION)
+        return bn_err_set(BREV_EINVAL, "create options: unknown version %u (use brev_create_instance_options_init)",
+                          o->version);
+    if ((rc = bn_validate_instance_name(o->name)) < 0 || (rc = bn_validate_ref_id(o->ref_id)) < 0)
+        return rc;
+    c->cluster_id = o->cluster_id && *o->cluster_id ? o->cluster_id : o->ref_id;
+    if (bn_policy_cluster_id_check(c->cluster_id) < 0) {
+        if (c->cluster_id == o->ref_id)
+            return bn_err_set(BREV_EINVAL, "ref_id '%s' cannot be the default cluster id (only a-z, 0-9 and '-', at "
+                                           "most 63): set cluster_id",
+                              o->ref_id);
+        return bn_err_prefix("cluster_id");
+    }
+    rc = bn_parse_instance_type(o->instance_type, brev_client_region(c->client), &c->platform, &c->preset);
+    if (rc < 0)
+        return rc;
+    if (o->image_id && *o->image_id && o->image_family && *o->image_family)
+        return bn_err_set(BREV_EINVAL, "set image_id or image_family, not both");
+    c->disk_gib = o->disk_size_gib ? o->disk_size_gib : BN_DISK_DEFAULT_GIB;
+    if (c->disk_gib < 1 || c->disk_gib > BN_DISK_MAX_GIB)
+        return bn_err_set(BREV_EINVAL, "disk_size_gib %lld is out of range (1..%d)", (long long)c->disk_gib,
+                          BN_DISK_MAX_GIB);
+    if ((rc = bn_parse_disk_type(o->disk_type, &c->disk_type)) < 0)
+        return rc;
+    if (o->ssh_key_count == 0 || !o->ssh_keys)
+        return bn_err_set(BREV_EINVAL, "at least one SSH public key is required (ssh_keys)");
+    for (size_t i = 0; i < o->ssh_key_count; i++)
+        if (bn_validate_ssh_key(o->ssh_keys[i]) < 0)
+            return bn_err_prefix("ssh_keys[%zu]", i);
+    if ((rc = bn_validate_user_labels(o->labels, o->label_count)) < 0)
+        return rc;
+    if ((rc = bn_cloud_init_build(o->ssh_keys, o->ssh_key_count, o->host_firewall, o->user_data, &c->cloud_init)) <
+        0)
+        return rc;
+    c->disk_name = bn_strfmt("%s-boot", o->name);
+    if (!c->disk_name)
+        return BREV_ENOMEM;
+    c->timeout_ms = o->timeout_ms ? o->timeout_ms : CREATE_DEFAULT_MS;
+    c->deadline = now_s() + c->timeout_ms / 1000.0;
+    return BREV_OK;
+}
+
+/* --- an earlier create of the same ref_id --------------------------------- */
+
+static int judge_running(const Nebius__Compute__V1__Instance *inst, void *ctx);
+
+static int return_existing(create *c, Nebius__Compute__V1__Instance *inst, brev_instance **out)
+{
+    const char *id = inst->metadata->id;
+    brev_lifecycle now = bn_lifecycle_of_state(inst->status ? (int)inst->status->state : 0);
+    unsigned ms;
+    int moved = 0;
+    int rc = BREV_OK;
+
+    bn_log(&c->client->logger, BREV_LOG_INFO, "create: ref_id %s already has instance %s (%s); returning it",
+           c->o->ref_id, id, brev_lifecycle_name(now));
+    if (now == BREV_LIFECYCLE_PENDING && !c->o->no_wait) {
+        rc = remaining(c, "waiting for the existing instance", &ms);
+        if (rc == BREV_OK)
+            rc = bn_instance_poll(c->client, id, "create instance", ms, 1, judge_running, &moved, NULL);
+        if (rc < 0)
+            return bn_err_prefix("instance %s (ref_id %s) exists from an earlier create", id, c->o->ref_id);
+    } else if (now != BREV_LIFECYCLE_RUNNING && !c->o->no_wait) {
+        return bn_err_set(BREV_EPRECONDITION,
+                          "instance %s with ref_id %s already exists and is %s: start or terminate it", id,
+                          c->o->ref_id, brev_lifecycle_name(now));
+    }
+    return bn_instance_fetch(c->client, id, out);
+}
+
+/* --- type, image, network ------------------------------------------------- */
+
+static int resolve_type(create *c, int *gpu)
+{
+    bn_msg_list platforms = {0};
+    const Nebius__Compute__V1__Platform *plat = NULL;
+    const Nebius__Compute__V1__Preset *preset = NULL;
+    int rc = bn_platforms_list(c->client, &platforms);
+
+    if (rc == BREV_OK)
+        rc = bn_platform_find(&platforms, c->platform, c->preset, &plat, &preset);
+    if (rc == BREV_OK)
+        *gpu = preset->resources->gpu_count > 0;
+    bn_msg_list_free(&platforms);
+    if (rc < 0)
+        return bn_err_prefix("instance type '%s'", c->o->instance_type);
+    return BREV_OK;
+}
+
+static int resolve_image(create *c, int gpu)
+{
+    const char *family = c->o->image_family && *c->o->image_family ? c->o->image_family
+                                                                     : (gpu ? BN_FAMILY_GPU : BN_FAMILY_CPU);
+    const char *arch;
+    int64_t min;
+    int rc = bn_image_resolve(c->client, c->o->image_id, family, &c->image);
+
+    if (rc < 0)
+        return rc;
+    min = c->image->status ? c->image->status->min_disk_size_bytes : 0;
+    if (min > c->disk_gib * BN_GIB)
+        return bn_err_set(BREV_EINVAL, "disk_size_gib %lld is smaller than the image's minimum of %lld GiB (image %s)",
+                          (long long)c->disk_gib, (long long)((min + BN_GIB - 1) / BN_GIB), c->image->metadata->id);
+    arch = bn_platform_architecture(c->platform);
+    if (c->image->spec && strcmp(arch, "unknown") != 0) {
+        int img = c->image->spec->cpu_architecture;
+        if ((img == NEBIUS__COMPUTE__V1__IMAGE_SPEC__CPUARCHITECTURE__AMD64 && strcmp(arch, "x86_64") != 0) ||
+            (img == NEBIUS__COMPUTE__V1__IMAGE_SPEC__CPUARCHITECTURE__ARM64 && strcmp(arch, "arm64") != 0))
+            return bn_err_set(BREV_EINVAL, "image %s is for another CPU architecture than platform %s (%s)",
+                              c->image->metadata->id, c->platform, arch);
+    }
+    return BREV_OK;
+}
+
+/* The project's subnet on the cluster group's network: "default-subnet" if it
+ * is there, else the first one. */
+static int pick_subnet(create *c)
+{
+    bn_msg_list subnets = {0};
+    const char *network = c->cluster->network_id;
+    const Nebius__Vpc__V1__Subnet *pick = NULL;
+    int rc = bn_res_list(c->client->rpc, &bn_kind_subnet, c->project, &subnets);
+
+    if (rc < 0)
+        return rc;
+    for (size_t i = 0; i < subnets.count; i++) {
+        const Nebius__Vpc__V1__Subnet *s = (const Nebius__Vpc__V1__Subnet *)subnets.items[i];
+        if (!s->spec || !s->spec->network_id || strcmp(s->spec->network_id, network) != 0)
+            continue;
+        if (!pick || (s->metadata && s->metadata->name && strcmp(s->metadata->name, DEFAULT_SUBNET_NAME) == 0 &&
+                      strcmp(pick->metadata->name, DEFAULT_SUBNET_NAME) != 0))
+            pick = s;
+    }
+    if (!pick)
+        rc = bn_err_set(BREV_EPRECONDITION, "project %s has no subnet on network %s (the network of cluster %s's "
+                                            "security group)",
+                        c->project, network, c->cluster_id);
+    else if (!(c->subnet_id = bn_strdup(pick->metadata->id)))
+        rc = BREV_ENOMEM;
+    bn_msg_list_free(&subnets);
+    return rc;
+}
+
+/* An instance of that name for another ref_id (ours was looked for by ref
+ * already) would make Create fail after the disk was made: refuse first. */
+static int check_name_free(create *c)
+{
+    ProtobufCMessage *msg = NULL;
+    int rc = bn_res_get_by_name(c->client->rpc, &bn_kind_instance, c->project, c->o->name, &msg);
+
+    if (rc == BREV_ENOTFOUND) {
+        brev_error_clear();
+        return BREV_OK;
+    }
+    if (rc < 0)
+        return rc;
+    rc = bn_err_set(BREV_EEXISTS, "an instance named '%s' already exists (%s) and was not made for ref_id %s",
+                    c->o->name, ((Nebius__Compute__V1__Instance *)msg)->metadata->id, c->o->ref_id);
+    protobuf_c_message_free_unpacked(msg, NULL);
+    return rc;
+}
+
+/* --- boot disk --------------------------------------------------------------- */
+
+static int is_ours(const Nebius__Common__V1__ResourceMetadata *meta, const char *ref_id)
+{
+    const char *ref = bn_meta_label(meta, BN_LABEL_REF_ID);
+    const char *managed = bn_meta_label(meta, BN_LABEL_MANAGED);
+    return ref && managed && strcmp(ref, ref_id) == 0 && strcmp(managed, "true") == 0;
+}
+
+/* A disk of this name made for this ref_id by a create that died before its
+ * cleanup is taken over; any other disk of that name is a conflict. */
+static int adopt_leftover_disk(create *c, int *adopted)
+{
+    ProtobufCMessage *msg = NULL;
+    const Nebius__Compute__V1__Disk *d;
+    int rc = bn_res_get_by_name(c->client->rpc, &bn_kind_disk, c->project, c->disk_name, &msg);
+
+    *adopted = 0;
+    if (rc == BREV_ENOTFOUND) {
+        brev_error_clear();
+        return BREV_OK;
+    }
+    if (rc < 0)
+        return rc;
+    d = (const Nebius__Compute__V1__Disk *)msg;
+    if (!is_ours(d->metadata, c->o->ref_id))
+        rc = bn_err_set(BREV_EEXISTS, "a disk named '%s' (%s) already exists and was not made for ref_id %s",
+                        c->disk_name, d->metadata->id, c->o->ref_id);
+    else if (d->status && d->status->read_write_attachment && *d->status->read_write_attachment)
+        rc = bn_err_set(BREV_EEXISTS, "disk '%s' (%s) is already attached to %s", c->disk_name, d->metadata->id,
+                        d->status->read_write_attachment);
+    else if (!(c->disk_id = bn_strdup(d->metadata->id)))
+        rc = BREV_ENOMEM;
+    else
+        *adopted = 1;
+    protobuf_c_message_free_unpacked(msg, NULL);
+    return rc;
+}
+
+static int create_disk(create *c)
+{
+    Nebius__Compute__V1__CreateDiskRequest req = NEBIUS__COMPUTE__V1__CREATE_DISK_REQUEST__INIT;
+    Nebius__Common__V1__ResourceMetadata meta = NEBIUS__COMMON__V1__RESOURCE_METADATA__INIT;
+    Nebius__Compute__V1__DiskSpec spec = NEBIUS__COMPUTE__V1__DISK_SPEC__INIT;
+    Nebius__Compute__V1__DiskEncryption enc = NEBIUS__COMPUTE__V1__DISK_ENCRYPTION__INIT;
+    bn_labels labels = {0};
+    bn_wait wait;
+    unsigned ms;
+    int adopted = 0;
+    int rc = adopt_leftover_disk(c, &adopted);
+
+    if (rc < 0 || adopted)
+        return rc;
+    if ((rc = remaining(c, "creating the boot disk", &ms)) < 0)
+        return rc;
+    meta.parent_id = (char *)c->project;
+    meta.name = c->disk_name;
+    if ((rc = bn_labels_set(&labels, BN_LABEL_MANAGED, "true")) < 0 ||
+        (rc = bn_labels_set(&labels, BN_LABEL_REF_ID, c->o->ref_id)) < 0 ||
+        (rc = bn_labels_set(&labels, BN_LABEL_CLUSTER_ID, c->cluster_id)) < 0 ||
+        (rc = bn_labels_attach(&labels, &meta)) < 0) {
+        bn_labels_free(&labels);
+        return rc;
+    }
+    spec.size_case = NEBIUS__COMPUTE__V1__DISK_SPEC__SIZE_SIZE_GIBIBYTES;
+    spec.size_gibibytes = c->disk_gib;
+    spec.type = c->disk_type;
+    spec.source_case = NEBIUS__COMPUTE__V1__DISK_SPEC__SOURCE_SOURCE_IMAGE_ID;
+    spec.source_image_id = c->image->metadata->id;
+    /* Encrypted at rest with a cloud-managed key, asked for explicitly. */
+    enc.type = NEBIUS__COMPUTE__V1__DISK_ENCRYPTION__DISK_ENCRYPTION_TYPE__DISK_ENCRYPTION_MANAGED;
+    spec.disk_encryption = &enc;
+    req.metadata = &meta;
+    req.spec = &spec;
+    wait = bn_client_wait(c->client, "create boot disk", ms);
+    c->disk_attempted = 1;
+    rc = bn_res_create(c->client->rpc, &bn_kind_disk, &req.base, &wait, &c->disk_id);
+    bn_labels_free(&labels);
+    if (rc < 0)
+        return bn_err_prefix("boot disk '%s'", c->disk_name);
+    return BREV_OK;
+}
+
+/* --- the instance ------------------------------------------------------------- */
+
+static int instance_labels(create *c, bn_labels *labels, char **type_label)
+{
+    const brev_create_instance_options *o = c->o;
+    const char *family = c->image->spec && c->image->spec->image_family ? c->image->spec->image_family : "";
+    int rc = BREV_OK;
+
+    *type_label = bn_strfmt("%s.%s", c->platform, c->preset);
+    if (!*type_label)
+        return BREV_ENOMEM;
+    for (size_t i = 0; i < o->label_count && rc == BREV_OK; i++)
+        rc = bn_labels_set(labels, o->labels[i].key, o->labels[i].value);
+    if (rc == BREV_OK)
+        rc = bn_labels_set(labels, BN_LABEL_MANAGED, "true");
+    if (rc == BREV_OK)
+        rc = bn_labels_set(labels, BN_LABEL_REF_ID, o->ref_id);
+    if (rc == BREV_OK)
+        rc = bn_labels_set(labels, BN_LABEL_CLUSTER_ID, c->cluster_id);
+    if (rc == BREV_OK)
+        rc = bn_labels_set(labels, BN_LABEL_INSTANCE_TYPE, *type_label);
+    if (rc == BREV_OK)
+        rc = bn_labels_set(labels, BN_LABEL_BOOT_DISK_ID, c->disk_id);
+    if (rc == BREV_OK && *family)
+        rc = bn_labels_set(labels, BN_LABEL_IMAGE_FAMILY, family);
+    return rc;
+}
+
+static int create_instance(create *c)
+{
+    Nebius__Compute__V1__CreateInstanceRequest req = NEBIUS__COMPUTE__V1__CREATE_INSTANCE_REQUEST__INIT;
+    Nebius__Common__V1__ResourceMetadata meta = NEBIUS__COMMON__V1__RESOURCE_METADATA__INIT;
+    Nebius__Compute__V1__InstanceSpec spec = NEBIUS__COMPUTE__V1__INSTANCE_SPEC__INIT;
+    Nebius__Compute__V1__ResourcesSpec res = NEBIUS__COMPUTE__V1__RESOURCES_SPEC__INIT;
+    Nebius__Compute__V1__NetworkInterfaceSpec nic = NEBIUS__COMPUTE__V1__NETWORK_INTERFACE_SPEC__INIT;
+    Nebius__Compute__V1__NetworkInterfaceSpec *nics[1] = {&nic};
+    Nebius__Compute__V1__IPAddress ip = NEBIUS__COMPUTE__V1__IPADDRESS__INIT;
+    Nebius__Compute__V1__PublicIPAddress public_ip = NEBIUS__COMPUTE__V1__PUBLIC_IPADDRESS__INIT;
+    Nebius__Compute__V1__SecurityGroup sg = NEBIUS__COMPUTE__V1__SECURITY_GROUP__INIT;
+    Nebius__Compute__V1__SecurityGroup *sgs[1] = {&sg};
+    Nebius__Compute__V1__AttachedDiskSpec boot = NEBIUS__COMPUTE__V1__ATTACHED_DISK_SPEC__INIT;
+    Nebius__Compute__V1__ExistingDisk existing = NEBIUS__COMPUTE__V1__EXISTING_DISK__INIT;
+    bn_labels labels = {0};
+    char *type_label = NULL;
+    bn_wait wait;
+    unsigned ms;
+    int rc = remaining(c, "creating the instance", &ms);
+
+    if (rc == BREV_OK)
+        rc = instance_labels(c, &labels, &type_label);
+    if (rc == BREV_OK)
+        rc = bn_labels_attach(&labels, &meta);
+    if (rc < 0)
+        goto out;
+    meta.parent_id = (char *)c->project;
+    meta.name = (char *)c->o->name;
+    res.platform = c->platform;
+    res.size_case = NEBIUS__COMPUTE__V1__RESOURCES_SPEC__SIZE_PRESET;
+    res.preset = c->preset;
+    nic.name = NIC_NAME;
+    nic.subnet_id = c->subnet_id;
+    nic.ip_address = &ip; /* empty = a private address picked by the cloud */
+    nic.public_ip_address = c->o->public_ip ? &public_ip : NULL; /* empty = an ephemeral public address */
+    sg.id = c->cluster->security_group_id;
+    nic.n_security_groups = 1;
+    nic.security_groups = sgs;
+    existing.id = c->disk_id;
+    boot.attach_mode = NEBIUS__COMPUTE__V1__ATTACHED_DISK_SPEC__ATTACH_MODE__READ_WRITE;
+    boot.type_case = NEBIUS__COMPUTE__V1__ATTACHED_DISK_SPEC__TYPE_EXISTING_DISK;
+    boot.existing_disk = &existing;
+    boot.device_id = BOOT_DEVICE_ID;
+    spec.resources = &res;
+    spec.n_network_interfaces = 1;
+    spec.network_interfaces = nics;
+    spec.boot_disk = &boot;
+    spec.hostname = (char *)c->o->name;
+    spec.cloud_init_user_data = c->cloud_init;
+    req.metadata = &meta;
+    req.spec = &spec;
+    wait = bn_client_wait(c->client, "create instance", ms);
+    c->instance_attempted = 1;
+    rc = bn_res_create(c->client->rpc, &bn_kind_instance, &req.base, &wait, &c->instance_id);
+out:
+    bn_labels_free(&labels);
+    free(type_label);
+    return rc;
+}
+
+/* A successful create operation is not a running instance: one that falls
+ * back to STOPPED (or ERROR) before it ever ran found no capacity. */
+static int judge_running(const Nebius__Compute__V1__Instance *inst, void *ctx)
+{
+    (void)ctx;
+    if (!inst)
+        return bn_err_set(BREV_ERROR, "the instance disappeared while it was being created");
+    switch (inst->status ? inst->status->state : 0) {
+    case NEBIUS__COMPUTE__V1__INSTANCE_STATUS__INSTANCE_STATE__RUNNING:
+        return 1;
+    case NEBIUS__COMPUTE__V1__INSTANCE_STATUS__INSTANCE_STATE__STOPPED:
+    case NEBIUS__COMPUTE__V1__INSTANCE_STATUS__INSTANCE_STATE__STOPPING:
+        return bn_err_set(BREV_ECAPACITY, "insufficient capacity: instance fell back to STOPPED after create");
+    case NEBIUS__COMPUTE__V1__INSTANCE_STATUS__INSTANCE_STATE__ERROR:
+        return bn_err_set(BREV_ECAPACITY, "insufficient capacity: instance went to ERROR after create");
+    default:
+        return 0;
+    }
+}
+
+static int wait_running(create *c)
+{
+    unsigned ms;
+    int rc = remaining(c, "waiting for RUNNING", &ms);
+
+    if (rc == BREV_OK)
+        rc = bn_instance_poll(c->client, c->instance_id, "create instance", ms, 1, judge_running, NULL, NULL);
+    if (rc < 0)
+        return bn_err_prefix("instance %s", c->instance_id);
+    return BREV_OK;
+}
+
+/* --- cleanup ------------------------------------------------------------------- */
+
+static void note(char *notes, size_t cap, const char *fmt, const char *a, const char *b)
+{
+    size_t used = strlen(notes);
+
+    if (used + 3 >= cap)
+        return;
+    if (used)
+        used += (size_t)snprintf(notes + used, cap - used, "; ");
+    if (used < cap)
+        snprintf(notes + used, cap - used, fmt, a, b);
+}
+
+/* The resource a failed Create call may still have made (a reply lost after
+ * the server acted), found by its name and our ref label. */
+static char *find_made(create *c, const bn_kind *kind, const char *name)
+{
+    ProtobufCMessage *msg = NULL;
+    char *id = NULL;
+
+    if (bn_res_get_by_name(c->client->rpc, kind, c->project, name, &msg) == BREV_OK) {
+        const Nebius__Common__V1__ResourceMetadata *meta =
+            kind == &bn_kind_instance ? ((Nebius__Compute__V1__Instance *)msg)->metadata
+                                      : ((Nebius__Compute__V1__Disk *)msg)->metadata;
+        if (is_ours(meta, c->o->ref_id))
+            id = strdup(meta->id);
+        protobuf_c_message_free_unpacked(msg, NULL);
+    }
+    return id;
+}
+
+static void rollback(create *c)
+{
+    brev_error saved, *e = &saved;
+    char notes[600] = "";
+    char msg[sizeof saved.message];
+    bn_wait wait;
+
+    bn_err_save(&saved);
+    if (!c->instance_id && c->instance_attempted)
+        c->instance_id = find_made(c, &bn_kind_instance, c->o->name);
+    if (c->instance_id) {
+        if (bn_instance_delete_and_wait(c->client, c->instance_id, CLEANUP_STEP_MS, 0) == BREV_OK)
+            note(notes, sizeof notes, "deleted instance %s%s", c->instance_id, "");
+        else
+            note(notes, sizeof notes, "instance %s NOT deleted: %s", c->instance_id, brev_error_message());
+    }
+    if (!c->disk_id && c->disk_attempted)
+        c->disk_id = find_made(c, &bn_kind_disk, c->disk_name);
+    if (c->disk_id) {
+        wait = bn_client_wait(c->client, "delete boot disk", CLEANUP_STEP_MS);
+        wait.progress = NULL;
+        if (bn_res_delete(c->client->rpc, &bn_kind_disk, c->disk_id, &wait) == BREV_OK)
+            note(notes, sizeof notes, "deleted boot disk %s%s", c->disk_id, "");
+        else
+            note(notes, sizeof notes, "boot disk %s NOT deleted: %s", c->disk_id, brev_error_message());
+    }
+    /* The group may have been made for this instance alone. */
+    if (c->cluster && bn_policy_cluster_release(c->client, c->cluster_id) < 0)
+        note(notes, sizeof notes, "security group of cluster %s not released: %s", c->cluster_id,
+             brev_error_message());
+    bn_err_restore(&saved);
+    if (!*notes)
+        return;
+    memcpy(msg, e->message, sizeof msg);
+    msg[sizeof msg - 1] = '\0';
+    bn_err_set_grpc(e->code, e->grpc_status, e->service_error, e->request_id, "%s (cleanup: %s)", msg, notes);
+}
+
+static void create_free(create *c)
+{
+    free(c->platform);
+    free(c->preset);
+    brev_string_free(c->cloud_init);
+    free(c->disk_name);
+    if (c->image)
+        protobuf_c_message_free_unpacked(&c->image->base, NULL);
+    brev_cluster_free(c->cluster);
+    free(c->subnet_id);
+    free(c->disk_id);
+    free(c->instance_id);
+}
+
+static int run(create *c, brev_instance **out)
+{
+    Nebius__Compute__V1__Instance *existing = NULL;
+    int gpu = 0;
+    int rc = bn_instance_find_by_ref(c->client, c->project, c->o->ref_id, &existing);
+
+    if (rc < 0)
+        return bn_err_prefix("looking for an instance with ref_id %s", c->o->ref_id);
+    if (existing) {
+        rc = return_existing(c, existing, out);
+        protobuf_c_message_free_unpacked(&existing->base, NULL);
+        return rc;
+    }
+    if ((rc = check_name_free(c)) < 0 || (rc = resolve_type(c, &gpu)) < 0 || (rc = resolve_image(c, gpu)) < 0)
+        return rc;
+    rc = brev_cluster_ensure(c->client, c->cluster_id, &c->cluster);
+    if (rc < 0)
+        return bn_err_prefix("security group of cluster %s", c->cluster_id);
+    if ((rc = pick_subnet(c)) < 0 || (rc = create_disk(c)) < 0 || (rc = create_instance(c)) < 0)
+        return rc;
+    if (!c->o->no_wait && (rc = wait_running(c)) < 0)
+        return rc;
+    return bn_instance_fetch(c->client, c->instance_id, out);
+}
+
+int brev_instance_create(brev_client *client, const brev_create_instance_options *opts, brev_instance **out)
+{
+    create c = {0};
+    int rc;
+
+    if (!client || !opts || !out)
+        return bn_err_set(BREV_EINVAL, "client, options and out must not be NULL");
+    *out = NULL;
+    c.client = client;
+    c.o = opts;
+    rc = validate(&c);
+    if (rc == BREV_OK)
+        rc = bn_client_project(client, &c.project);
+    if (rc == BREV_OK) {
+        rc = run(&c, out);
+        if (rc < 0)
+            rollback(&c);
+    }
+    create_free(&c);
+    return rc;
+}

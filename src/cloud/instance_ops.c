@@ -1,0 +1,258 @@
+/* Instance get / stop / start / reboot / terminate / wait. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cloud/instance_internal.h"
+#include "compute/labels.h"
+#include "policy/policy.h"
+#include "util/error.h"
+#include "util/str.h"
+
+#define MINUTES(n) ((unsigned)(n) * 60u * 1000u)
+#define STOP_DEFAULT_MS MINUTES(10)
+#define START_DEFAULT_MS MINUTES(20)
+#define TERMINATE_DEFAULT_MS MINUTES(20)
+#define WAIT_DEFAULT_MS MINUTES(20)
+
+static int check_args(brev_client *client, const char *id)
+{
+    if (!client)
+        return bn_err_set(BREV_EINVAL, "client must not be NULL");
+    if (!id || !*id)
+        return bn_err_set(BREV_EINVAL, "instance id must not be empty");
+    return BREV_OK;
+}
+
+static int state_of(const Nebius__Compute__V1__Instance *inst)
+{
+    return inst && inst->status ? (int)inst->status->state : 0;
+}
+
+int brev_instance_get(brev_client *client, const char *instance_id, brev_instance **out)
+{
+    int rc = check_args(client, instance_id);
+
+    if (rc < 0)
+        return rc;
+    if (!out)
+        return bn_err_set(BREV_EINVAL, "out must not be NULL");
+    return bn_instance_fetch(client, instance_id, out);
+}
+
+int brev_instance_get_by_name(brev_client *client, const char *name, brev_instance **out)
+{
+    ProtobufCMessage *msg = NULL;
+    const char *project;
+    int rc;
+
+    if (!client || !out)
+        return bn_err_set(BREV_EINVAL, "client and out must not be NULL");
+    *out = NULL;
+    if (!name || !*name)
+        return bn_err_set(BREV_EINVAL, "instance name must not be empty");
+    rc = bn_client_project(client, &project);
+    if (rc < 0)
+        return rc;
+    rc = bn_res_get_by_name(client->rpc, &bn_kind_instance, project, name, &msg);
+    if (rc < 0)
+        return rc;
+    rc = bn_instance_convert_fetched(client, (const Nebius__Compute__V1__Instance *)msg, out);
+    protobuf_c_message_free_unpacked(msg, NULL);
+    return rc;
+}
+
+/* --- waiting for a lifecycle status ------------------------------------- */
+
+typedef struct target {
+    brev_lifecycle want;
+} target;
+
+static int judge_target(const Nebius__Compute__V1__Instance *inst, void *ctx)
+{
+    const target *t = ctx;
+    brev_lifecycle now;
+
+    if (!inst) {
+        if (t->want == BREV_LIFECYCLE_TERMINATED)
+            return 1;
+        return bn_err_set(BREV_ENOTFOUND, "the instance disappeared while waiting for it to be %s",
+                          brev_lifecycle_name(t->want));
+    }
+    now = bn_lifecycle_of_state(state_of(inst));
+    if (now == t->want)
+        return 1;
+    if (now == BREV_LIFECYCLE_FAILED)
+        return bn_err_set(BREV_EPRECONDITION, "instance %s failed (state ERROR) while waiting for it to be %s",
+                          inst->metadata ? inst->metadata->id : "?", brev_lifecycle_name(t->want));
+    return 0;
+}
+
+int brev_instance_wait(brev_client *client, const char *instance_id, brev_lifecycle status, unsigned timeout_ms,
+                       brev_instance **out)
+{
+    Nebius__Compute__V1__Instance *last = NULL;
+    target t = {status};
+    char what[64];
+    int rc = check_args(client, instance_id);
+
+    if (out)
+        *out = NULL;
+    if (rc < 0)
+        return rc;
+    if (status == BREV_LIFECYCLE_UNKNOWN || (unsigned)status > BREV_LIFECYCLE_FAILED)
+        return bn_err_set(BREV_EINVAL, "cannot wait for lifecycle status %d", (int)status);
+    snprintf(what, sizeof what, "wait for %s", brev_lifecycle_name(status));
+    rc = bn_instance_poll(client, instance_id, what, timeout_ms ? timeout_ms : WAIT_DEFAULT_MS, 1, judge_target, &t,
+                          &last);
+    if (out && last) {
+        brev_error saved;
+        bn_err_save(&saved);
+        if (bn_instance_convert_fetched(client, last, out) < 0)
+            *out = NULL;
+        bn_err_restore(&saved);
+    }
+    if (last)
+        protobuf_c_message_free_unpacked(&last->base, NULL);
+    return rc;
+}
+
+/* --- stop / start / reboot ---------------------------------------------- */
+
+/* After Start's operation: STOPPED once the instance was seen moving means it
+ * fell back for lack of capacity, as after a create. */
+typedef struct start_watch {
+    int moved;
+} start_watch;
+
+static int judge_started(const Nebius__Compute__V1__Instance *inst, void *ctx)
+{
+    start_watch *w = ctx;
+    int state = state_of(inst);
+
+    if (!inst)
+        return bn_err_set(BREV_ENOTFOUND, "the instance disappeared while starting");
+    switch (bn_lifecycle_of_state(state)) {
+    case BREV_LIFECYCLE_RUNNING:
+        return 1;
+    case BREV_LIFECYCLE_FAILED:
+        return bn_err_set(BREV_EPRECONDITION, "instance %s went to ERROR while starting", inst->metadata->id);
+    case BREV_LIFECYCLE_STOPPED:
+        if (w->moved)
+            return bn_err_set(BREV_ECAPACITY, "insufficient capacity: instance %s fell back to STOPPED after start",
+                              inst->metadata->id);
+        return 0;
+    default:
+        w->moved = 1;
+        return 0;
+    }
+}
+
+int brev_instance_stop(brev_client *client, const char *instance_id, unsigned timeout_ms)
+{
+    target t = {BREV_LIFECYCLE_STOPPED};
+    unsigned budget = timeout_ms ? timeout_ms : STOP_DEFAULT_MS;
+    bn_wait wait;
+    int rc = check_args(client, instance_id);
+
+    if (rc < 0)
+        return rc;
+    wait = bn_client_wait(client, "stop instance", budget);
+    rc = bn_res_action(client->rpc, &bn_kind_instance, "Stop", instance_id, &wait);
+    if (rc == BREV_OK)
+        rc = bn_instance_poll(client, instance_id, "stop instance", budget, 1, judge_target, &t, NULL);
+    if (rc < 0)
+        return bn_err_prefix("stopping instance %s", instance_id);
+    return BREV_OK;
+}
+
+int brev_instance_start(brev_client *client, const char *instance_id, unsigned timeout_ms)
+{
+    start_watch w = {0};
+    unsigned budget = timeout_ms ? timeout_ms : START_DEFAULT_MS;
+    bn_wait wait;
+    int rc = check_args(client, instance_id);
+
+    if (rc < 0)
+        return rc;
+    wait = bn_client_wait(client, "start instance", budget);
+    rc = bn_res_action(client->rpc, &bn_kind_instance, "Start", instance_id, &wait);
+    if (rc == BREV_OK)
+        rc = bn_instance_poll(client, instance_id, "start instance", budget, 1, judge_started, &w, NULL);
+    if (rc < 0)
+        return bn_err_prefix("starting instance %s", instance_id);
+    return BREV_OK;
+}
+
+/* Compute v1 has no reboot RPC: a reboot is a stop, then a start. A given
+ * timeout covers both; 0 means each its own default. */
+int brev_instance_reboot(brev_client *client, const char *instance_id, unsigned timeout_ms)
+{
+    int rc = brev_instance_stop(client, instance_id, timeout_ms ? timeout_ms / 2 : 0);
+
+    if (rc == BREV_OK)
+        rc = brev_instance_start(client, instance_id, timeout_ms ? timeout_ms - timeout_ms / 2 : 0);
+    if (rc < 0)
+        return bn_err_prefix("rebooting (stop + start) instance %s", instance_id);
+    return BREV_OK;
+}
+
+/* --- terminate ----------------------------------------------------------- */
+
+/* The library makes no VPC allocation of its own: the public address is an
+ * ephemeral one requested on the interface (public_ip_address {}), which the
+ * cloud releases with the interface. What is left to delete after the
+ * instance is the boot disk (an ExistingDisk outlives its instance) and, for
+ * the cluster's last instance, the cluster's security group. */
+
+static int is_true(const char *v)
+{
+    return v && strcmp(v, "true") == 0;
+}
+
+int brev_instance_terminate(brev_client *client, const char *instance_id, unsigned timeout_ms)
+{
+    ProtobufCMessage *msg = NULL;
+    const Nebius__Compute__V1__Instance *inst;
+    char *disk_id = NULL, *cluster_id = NULL;
+    unsigned budget = timeout_ms ? timeout_ms : TERMINATE_DEFAULT_MS;
+    int managed;
+    int rc = check_args(client, instance_id);
+
+    if (rc < 0)
+        return rc;
+    rc = bn_res_get(client->rpc, &bn_kind_instance, instance_id, &msg);
+    if (rc < 0)
+        return bn_err_prefix("terminating instance %s", instance_id);
+    inst = (const Nebius__Compute__V1__Instance *)msg;
+    /* Only what this library made is deleted with the instance. */
+    managed = is_true(bn_meta_label(inst->metadata, BN_LABEL_MANAGED));
+    if (managed && bn_meta_label(inst->metadata, BN_LABEL_BOOT_DISK_ID))
+        disk_id = bn_strdup(bn_meta_label(inst->metadata, BN_LABEL_BOOT_DISK_ID));
+    if (managed && bn_meta_label(inst->metadata, BN_LABEL_CLUSTER_ID))
+        cluster_id = bn_strdup(bn_meta_label(inst->metadata, BN_LABEL_CLUSTER_ID));
+    protobuf_c_message_free_unpacked(msg, NULL);
+
+    rc = bn_instance_delete_and_wait(client, instance_id, budget, 1);
+    if (rc < 0) {
+        bn_err_prefix("terminating instance %s", instance_id);
+        goto out;
+    }
+    if (disk_id && *disk_id) {
+        bn_wait wait = bn_client_wait(client, "delete boot disk", budget);
+        rc = bn_res_delete(client->rpc, &bn_kind_disk, disk_id, &wait);
+        if (rc < 0) {
+            bn_err_prefix("instance %s deleted, but its boot disk %s was not", instance_id, disk_id);
+            goto out;
+        }
+    }
+    if (cluster_id && *cluster_id) {
+        rc = bn_policy_cluster_release(client, cluster_id);
+        if (rc < 0)
+            bn_err_prefix("instance %s and its disk deleted, but", instance_id);
+    }
+out:
+    free(disk_id);
+    free(cluster_id);
+    return rc;
+}

@@ -1,0 +1,127 @@
+"""Waiting as people and programs see it: a progress line on a terminal, silence
+otherwise (or with --quiet), and Ctrl-C that stops the wait, names what exists
+and exits 7."""
+import os
+import pty
+import signal
+import subprocess
+import threading
+import time
+
+import simadmin
+from clitest import CLI, CPU_TYPE, CliTestCase, clean_env
+
+
+class PtyReader:
+    """Collects everything written to the slave side of a pseudo-terminal."""
+
+    def __init__(self):
+        self.master, self.slave = pty.openpty()
+        self.chunks = []
+        self.thread = threading.Thread(target=self._read, daemon=True)
+        self.thread.start()
+
+    def _read(self):
+        while True:
+            try:
+                data = os.read(self.master, 4096)
+            except OSError:
+                return
+            if not data:
+                return
+            self.chunks.append(data)
+
+    def text(self):
+        return b"".join(self.chunks).decode(errors="replace")
+
+    def close(self):
+        os.close(self.slave)
+        self.thread.join(5)
+        os.close(self.master)
+
+
+class ProgressTest(CliTestCase):
+    sim_args = {"op_delay": "0.5", "state_delay": "0.5"}
+
+    def create_args(self, name, *extra):
+        return ["instance", "create", "--name", name, "--type", CPU_TYPE, "--ssh-key", self.ssh_key_file()] + \
+            list(extra) + self.connection_flags()
+
+    def run_on_tty(self, args):
+        reader = PtyReader()
+        try:
+            proc = subprocess.run([CLI] + args, stdout=subprocess.PIPE, stderr=reader.slave, text=True,
+                                  env=clean_env(self.home), stdin=subprocess.DEVNULL, timeout=60)
+        finally:
+            time.sleep(0.1)
+            reader.close()
+        return proc, reader.text()
+
+    def test_progress_line_on_a_terminal(self):
+        proc, err = self.run_on_tty(self.create_args("tty-1"))
+        self.assertEqual(proc.returncode, 0, err)
+        self.assertIn("\r\x1b[K", err)          # updated in place
+        self.assertRegex(err, r"\(\d+s\)")      # elapsed seconds
+        self.assertTrue(err.endswith("\r\x1b[K"), repr(err[-200:]))  # and cleared at the end
+        self.assertIn("tty-1", proc.stdout)
+        self.cli("instance", "terminate", "tty-1")
+
+    def test_quiet_on_a_terminal_with_quiet(self):
+        proc, err = self.run_on_tty(self.create_args("tty-2", "--quiet"))
+        self.assertEqual(proc.returncode, 0, err)
+        self.assertEqual(err, "")
+        self.cli("instance", "terminate", "tty-2", "--quiet")
+
+    def test_quiet_when_not_a_terminal(self):
+        r = self.run_cli(self.create_args("pipe-1"))
+        self.assertEqual(r.rc, 0, r)
+        self.assertEqual(r.err, "")
+        r = self.run_cli(["--json", "instance", "terminate", "pipe-1"] + self.connection_flags())
+        self.assertEqual(r.rc, 0, r)
+        self.assertEqual(r.err, "")
+        self.assertEqual(r.json()[0]["status"], "terminated")
+
+    def test_ctrl_c_while_creating_exits_7_and_names_what_exists(self):
+        proc = subprocess.Popen([CLI] + self.create_args("cancel-1"), stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True, env=clean_env(self.home),
+                                stdin=subprocess.DEVNULL)
+        # Interrupt once the create is under way (the boot disk or the instance exists).
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            names = [r["metadata"]["name"] for r in list(self.sim.admin.resources("disk").values())
+                     + list(self.instances().values())]
+            if any(n.startswith("cancel-1") for n in names):
+                break
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=60)
+        self.assertEqual(proc.returncode, 7, err)
+        self.assertEqual(out, "")
+        self.assertTrue(err.startswith("brev-nebius: "), err)
+        left = [i for i in self.instances().values() if i["metadata"]["name"] == "cancel-1"]
+        for inst in left:  # whatever was left is named, with the way to remove it
+            self.assertIn(inst["metadata"]["id"], err)
+            self.cli("instance", "terminate", inst["metadata"]["id"])
+        if not left:
+            self.assertIn("no instance named cancel-1 exists", err)
+
+    def test_ctrl_c_during_a_read_only_command_ends_it_at_once(self):
+        # Nothing to clean up: Ctrl-C ends the process the usual way (killed by SIGINT).
+        self.sim.admin.inject_fault(method="/nebius.compute.v1.InstanceService/List", latency_ms=5000, count=1)
+        proc = subprocess.Popen([CLI, "instance", "list"] + self.connection_flags(), stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True, env=clean_env(self.home),
+                                stdin=subprocess.DEVNULL)
+        time.sleep(1.0)  # the call is held 5 s by the fault; whenever the signal lands, it must end the CLI
+        proc.send_signal(signal.SIGINT)
+        out, _err = proc.communicate(timeout=30)
+        self.sim.admin.call("ClearFaults", simadmin.admin_pb2.ClearFaultsRequest())
+        self.assertEqual(proc.returncode, -signal.SIGINT)
+        self.assertEqual(out, "")
+
+    def test_wait_for_a_missing_instance_is_not_found(self):
+        proc = subprocess.Popen([CLI, "instance", "wait", "no-such-thing", "--status", "running"]
+                                + self.connection_flags(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                text=True, env=clean_env(self.home), stdin=subprocess.DEVNULL)
+        out, err = proc.communicate(timeout=60)
+        self.assertEqual(proc.returncode, 4, err)
+        self.assertEqual(out, "")

@@ -1,0 +1,535 @@
+/* Service-account auth against nebius-sim: the exchange, the token cache
+ * (singleflight, refusal, background refresh), what the sim refuses, and
+ * that no secret ever reaches the log. */
+#include <check.h>
+#include <jwt.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "auth/credentials.h"
+#include "auth/exchange.h"
+#include "auth/jwt.h"
+#include "cloud/client_internal.h"
+#include "nebius/iam/v1/project_service.pb-c.h"
+#include "nebius/iam/v1/token_exchange_service.pb-c.h"
+#include "nebius/iam/v1/token_service.pb-c.h"
+#include "sim_harness.h"
+#include "test_creds.h"
+
+#define PROJECT_GET "/nebius.iam.v1.ProjectService/Get"
+#define EXCHANGE "/nebius.iam.v1.TokenExchangeService/Exchange"
+
+static bn_test_sim sim;
+static brev_client *client;
+static bn_test_log *logs;
+
+static void sim_up(void)
+{
+    ck_assert_int_eq(bn_test_sim_start(&sim, NULL), 0);
+}
+
+static void sim_down(void)
+{
+    bn_test_sim_stop(&sim);
+}
+
+static brev_client *new_client(bn_test_log *log)
+{
+    brev_client_options o;
+    brev_client *c = NULL;
+
+    bn_test_client_options(&sim, &o);
+    if (log) {
+        o.log = bn_test_log_fn;
+        o.log_payload = log;
+        o.log_level = BREV_LOG_DEBUG;
+    }
+    ck_assert_msg(brev_client_new(&c, &o) == 0, "%s", brev_error_message());
+    return c;
+}
+
+static void client_up(void)
+{
+    if (sim.live)
+        return;
+    logs = bn_test_log_new();
+    client = new_client(logs);
+    bn_test_reset(client);
+}
+
+static void client_down(void)
+{
+    brev_client_free(client);
+    client = NULL;
+    bn_test_log_free(logs);
+    logs = NULL;
+}
+
+static int exchange_count(void)
+{
+    json_t *st = bn_test_state(client);
+    int n = (int)json_integer_value(json_object_get(st, "exchange_count"));
+    json_decref(st);
+    return n;
+}
+
+static int project_get_with(brev_client *c)
+{
+    Nebius__Iam__V1__GetProjectRequest req = NEBIUS__IAM__V1__GET_PROJECT_REQUEST__INIT;
+    ProtobufCMessage *resp = NULL;
+    int rc;
+
+    req.id = "project-sim0000000001";
+    rc = bn_rpc_call(c->rpc, &nebius__iam__v1__project_service__descriptor, "Get", &req.base, &resp, NULL);
+    if (resp)
+        protobuf_c_message_free_unpacked(resp, NULL);
+    return rc;
+}
+
+START_TEST(auth_check_reports_subject_and_expiry)
+{
+    brev_auth_info *info = NULL;
+    int before;
+    time_t now = time(NULL);
+
+    if (sim.live)
+        return;
+    before = exchange_count();
+    ck_assert_msg(brev_auth_check(client, 0, &info) == 0, "%s", brev_error_message());
+    ck_assert_str_eq(info->subject, "serviceaccount-sim0000000001");
+    ck_assert_str_eq(info->key_id, "publickey-sim0000000001");
+    ck_assert_ptr_null(info->token);
+    /* sim default ttl: 3600 s */
+    ck_assert_msg(info->expires_at >= now + 3500 && info->expires_at <= now + 3700, "expires_at %lld",
+                  (long long)info->expires_at);
+    brev_auth_info_free(info);
+    ck_assert_int_eq(exchange_count(), before + 1);
+
+    /* cached: with the token, and no second exchange */
+    ck_assert_int_eq(brev_auth_check(client, 1, &info), 0);
+    ck_assert_ptr_nonnull(info->token);
+    ck_assert_int_gt((int)strlen(info->token), 10);
+    brev_auth_info_free(info);
+    ck_assert_int_eq(project_get_with(client), 0);
+    ck_assert_int_eq(exchange_count(), before + 1);
+    ck_assert(bn_test_log_contains(logs, "token refreshed, expires in 3600 s"));
+}
+END_TEST
+
+START_TEST(unauthenticated_refreshes_once_and_retries_once)
+{
+    brev_auth_info *info = NULL;
+    int before;
+    json_t *log, *reqs;
+
+    if (sim.live)
+        return;
+    ck_assert_int_eq(brev_auth_check(client, 0, &info), 0);
+    brev_auth_info_free(info);
+    before = exchange_count();
+    bn_test_expire_tokens(client);
+    ck_assert_msg(project_get_with(client) == 0, "%s", brev_error_message());
+    ck_assert_int_eq(exchange_count(), before + 1);
+    log = bn_test_requests(client, PROJECT_GET, 0);
+    reqs = json_object_get(log, "requests");
+    ck_assert_int_eq((int)json_array_size(reqs), 2);
+    ck_assert_str_eq(json_string_value(json_object_get(json_array_get(reqs, 0), "code_name")), "UNAUTHENTICATED");
+    ck_assert_str_eq(json_string_value(json_object_get(json_array_get(reqs, 1), "code_name")), "OK");
+    json_decref(log);
+}
+END_TEST
+
+START_TEST(unauthenticated_twice_is_an_auth_error)
+{
+    brev_auth_info *info = NULL;
+    Nebiussim__V1__InjectFaultRequest f = NEBIUSSIM__V1__INJECT_FAULT_REQUEST__INIT;
+
+    if (sim.live)
+        return;
+    ck_assert_int_eq(brev_auth_check(client, 0, &info), 0);
+    brev_auth_info_free(info);
+    f.method = PROJECT_GET;
+    f.code = 16;
+    f.count = 5;
+    ck_assert_int_eq(bn_test_fault(client, &f), 0);
+    ck_assert_int_eq(project_get_with(client), BREV_EAUTH);
+    /* one refusal, one retry with a fresh token, then stop */
+    ck_assert_int_eq(bn_test_request_count(client, PROJECT_GET), 2);
+}
+END_TEST
+
+typedef struct worker {
+    brev_client *c;
+    pthread_barrier_t *start;
+    int rc;
+} worker;
+
+static void *call_in_thread(void *arg)
+{
+    worker *w = arg;
+    pthread_barrier_wait(w->start);
+    w->rc = project_get_with(w->c);
+    if (w->rc == 0)
+        w->rc = project_get_with(w->c);
+    return NULL;
+}
+
+static void run_threads(brev_client *c, int n)
+{
+    pthread_t t[8];
+    worker w[8];
+    pthread_barrier_t start;
+
+    pthread_barrier_init(&start, NULL, (unsigned)n);
+    for (int i = 0; i < n; i++) {
+        w[i].c = c;
+        w[i].start = &start;
+        w[i].rc = -100;
+        ck_assert_int_eq(pthread_create(&t[i], NULL, call_in_thread, &w[i]), 0);
+    }
+    for (int i = 0; i < n; i++) {
+        pthread_join(t[i], NULL);
+        ck_assert_msg(w[i].rc == 0, "thread %d: %d", i, w[i].rc);
+    }
+    pthread_barrier_destroy(&start);
+}
+
+START_TEST(eight_threads_on_a_cold_cache_share_one_exchange)
+{
+    brev_client *c;
+    int before;
+
+    if (sim.live)
+        return;
+    before = exchange_count();
+    c = new_client(NULL);
+    run_threads(c, 8);
+    brev_client_free(c);
+    ck_assert_int_eq(exchange_count(), before + 1);
+    ck_assert_int_eq(bn_test_request_count(client, PROJECT_GET), 16);
+}
+END_TEST
+
+START_TEST(eight_threads_while_the_token_expires_share_one_exchange)
+{
+    brev_auth_info *info = NULL;
+    int before;
+
+    if (sim.live)
+        return;
+    ck_assert_int_eq(brev_auth_check(client, 0, &info), 0);
+    brev_auth_info_free(info);
+    before = exchange_count();
+    bn_test_expire_tokens(client);
+    run_threads(client, 8);
+    ck_assert_int_eq(exchange_count(), before + 1);
+}
+END_TEST
+
+/* A JWT built by the test itself, sent straight to Exchange. */
+static int exchange_raw(const char *jwt_text)
+{
+    char *token = NULL;
+    int64_t expires = 0;
+    int rc = bn_token_exchange(client->rpc, jwt_text, 5000, &token, &expires);
+    free(token);
+    return rc;
+}
+
+static char *sim_private_key(void)
+{
+    bn_sa_credentials c;
+    char *pem;
+    ck_assert_int_eq(bn_sa_credentials_load_file(&c, sim.key_file, NULL), 0);
+    pem = strdup(c.private_key_pem);
+    bn_sa_credentials_clear(&c);
+    return pem;
+}
+
+static char *make_jwt(jwt_alg_t alg, const char *key, const char *kid, const char *aud, long exp_offset)
+{
+    jwt_t *j = NULL;
+    char *out;
+    time_t now = time(NULL);
+
+    ck_assert_int_eq(jwt_new(&j), 0);
+    jwt_add_header(j, "kid", kid);
+    jwt_add_grant(j, "iss", "serviceaccount-sim0000000001");
+    jwt_add_grant(j, "sub", "serviceaccount-sim0000000001");
+    jwt_add_grant(j, "aud", aud);
+    jwt_add_grant_int(j, "iat", (long)now);
+    jwt_add_grant_int(j, "exp", (long)now + exp_offset);
+    ck_assert_int_eq(jwt_set_alg(j, alg, (const unsigned char *)key, (int)strlen(key)), 0);
+    out = jwt_encode_str(j);
+    jwt_free(j);
+    ck_assert_ptr_nonnull(out);
+    return out;
+}
+
+START_TEST(sim_accepts_our_jwt_and_refuses_forgeries)
+{
+    bn_sa_credentials creds;
+    char *pem = sim_private_key(), *other = bn_test_genpkey("-algorithm RSA -pkeyopt rsa_keygen_bits:2048");
+    char *jwt_text = NULL;
+    static const char *aud = "token-service.iam.new.nebiuscloud.net";
+
+    if (sim.live) {
+        free(pem);
+        free(other);
+        return;
+    }
+    /* ours, exactly as the library builds it */
+    ck_assert_int_eq(bn_sa_credentials_load_file(&creds, sim.key_file, NULL), 0);
+    ck_assert_int_eq(bn_jwt_sign(&creds, time(NULL), &jwt_text), 0);
+    bn_sa_credentials_clear(&creds);
+    ck_assert_msg(exchange_raw(jwt_text) == 0, "%s", brev_error_message());
+    free(jwt_text);
+
+    /* HS256 "signed" with a shared secret */
+    jwt_text = make_jwt(JWT_ALG_HS256, "a-shared-secret-of-32-bytes-long", "publickey-sim0000000001", aud, 60);
+    ck_assert_int_eq(exchange_raw(jwt_text), BREV_EAUTH);
+    ck_assert_msg(strstr(brev_error_message(), "RS256") != NULL, "%s", brev_error_message());
+    free(jwt_text);
+
+    /* RS256 signed by a key that is not the account's */
+    jwt_text = make_jwt(JWT_ALG_RS256, other, "publickey-sim0000000001", aud, 60);
+    ck_assert_int_eq(exchange_raw(jwt_text), BREV_EAUTH);
+    ck_assert_msg(strstr(brev_error_message(), "signature") != NULL, "%s", brev_error_message());
+    free(jwt_text);
+
+    /* unknown kid */
+    jwt_text = make_jwt(JWT_ALG_RS256, pem, "publickey-nosuchkey0001", aud, 60);
+    ck_assert_int_eq(exchange_raw(jwt_text), BREV_EAUTH);
+    free(jwt_text);
+
+    /* wrong audience */
+    jwt_text = make_jwt(JWT_ALG_RS256, pem, "publickey-sim0000000001", "somebody-else", 60);
+    ck_assert_int_eq(exchange_raw(jwt_text), BREV_EAUTH);
+    ck_assert_msg(strstr(brev_error_message(), "aud") != NULL, "%s", brev_error_message());
+    free(jwt_text);
+
+    /* expired */
+    jwt_text = make_jwt(JWT_ALG_RS256, pem, "publickey-sim0000000001", aud, -600);
+    ck_assert_int_eq(exchange_raw(jwt_text), BREV_EAUTH);
+    ck_assert_msg(strstr(brev_error_message(), "expired") != NULL, "%s", brev_error_message());
+    free(jwt_text);
+    free(pem);
+    free(other);
+}
+END_TEST
+
+START_TEST(no_secret_reaches_the_log)
+{
+    brev_auth_info *info = NULL;
+    Nebiussim__V1__InjectFaultRequest f = NEBIUSSIM__V1__INJECT_FAULT_REQUEST__INIT;
+    char *pem, *text, *body_line, *nl;
+
+    if (sim.live)
+        return;
+    /* a failed and retried call, a refused token, a refresh: everything that logs */
+    ck_assert_int_eq(brev_auth_check(client, 1, &info), 0);
+    f.method = PROJECT_GET;
+    f.code = 14;
+    f.count = 1;
+    ck_assert_int_eq(bn_test_fault(client, &f), 0);
+    ck_assert_int_eq(project_get_with(client), 0);
+    bn_test_expire_tokens(client);
+    ck_assert_int_eq(project_get_with(client), 0);
+
+    text = bn_test_log_text(logs);
+    ck_assert_msg(strlen(text) > 0, "nothing was logged");
+    ck_assert_msg(strstr(text, "retrying") != NULL, "log: %s", text);
+    ck_assert_msg(strstr(text, "token refreshed") != NULL, "log: %s", text);
+    ck_assert_msg(strstr(text, info->token) == NULL, "the first token was logged");
+    brev_auth_info_free(info);
+    ck_assert_int_eq(brev_auth_check(client, 1, &info), 0);
+    ck_assert_msg(strstr(text, info->token) == NULL, "the refreshed token was logged");
+    brev_auth_info_free(info);
+    ck_assert_msg(strstr(text, "eyJ") == NULL, "a JWT was logged: %s", text);
+    ck_assert_msg(strstr(text, "PRIVATE KEY") == NULL, "key text was logged");
+
+    /* a line from the middle of the PEM body */
+    pem = sim_private_key();
+    body_line = strchr(pem, '\n') + 1;
+    body_line = strchr(body_line, '\n') + 1;
+    nl = strchr(body_line, '\n');
+    *nl = '\0';
+    ck_assert_int_gt((int)strlen(body_line), 40);
+    ck_assert_msg(strstr(text, body_line) == NULL, "key material was logged");
+    free(pem);
+    free(text);
+}
+END_TEST
+
+START_TEST(fixed_iam_token_is_used_as_is)
+{
+    brev_client_options o;
+    brev_client *c = NULL;
+    brev_auth_info *info = NULL;
+    int before;
+
+    if (sim.live)
+        return;
+    ck_assert_int_eq(brev_auth_check(client, 1, &info), 0);
+    before = exchange_count();
+    bn_test_client_options(&sim, &o);
+    o.credentials_file = NULL;
+    o.iam_token = info->token;
+    ck_assert_int_eq(brev_client_new(&c, &o), 0);
+    ck_assert_msg(project_get_with(c) == 0, "%s", brev_error_message());
+    ck_assert_int_eq(exchange_count(), before);
+    /* refused: a fixed token cannot be refreshed, the call fails clearly */
+    bn_test_expire_tokens(client);
+    ck_assert_int_eq(project_get_with(c), BREV_EAUTH);
+    ck_assert_msg(strstr(brev_error_message(), "cannot be refreshed") != NULL, "%s", brev_error_message());
+    brev_client_free(c);
+    brev_auth_info_free(info);
+}
+END_TEST
+
+/* --- short-lived tokens: background refresh ------------------------------- */
+
+static bn_test_sim short_sim;
+
+static void short_sim_up(void)
+{
+    bn_test_sim_options o = {0};
+    o.token_ttl = 2;
+    ck_assert_int_eq(bn_test_sim_start(&short_sim, &o), 0);
+}
+
+static void short_sim_down(void)
+{
+    bn_test_sim_stop(&short_sim);
+}
+
+static int count_in_log(bn_test_log *log, const char *needle)
+{
+    char *text = bn_test_log_text(log), *p = text;
+    int n = 0;
+    while ((p = strstr(p, needle)) != NULL) {
+        n++;
+        p++;
+    }
+    free(text);
+    return n;
+}
+
+START_TEST(token_is_refreshed_in_the_background_before_expiry)
+{
+    bn_test_log *log;
+    brev_client_options o;
+    brev_client *c = NULL;
+    brev_auth_info *info = NULL;
+    char *first;
+    json_t *st;
+    int exchanges;
+
+    if (short_sim.live)
+        return;
+    log = bn_test_log_new();
+    bn_test_client_options(&short_sim, &o);
+    o.log = bn_test_log_fn;
+    o.log_payload = log;
+    ck_assert_int_eq(brev_client_new(&c, &o), 0);
+    ck_assert_int_eq(brev_auth_check(c, 1, &info), 0);
+    first = strdup(info->token);
+    brev_auth_info_free(info);
+    /* 90 % of 2 s = 1.8 s; wait for the refresher (no call in between) */
+    for (int i = 0; i < 100 && count_in_log(log, "token refreshed, expires in 2 s") < 2; i++)
+        usleep(50000);
+    ck_assert_int_ge(count_in_log(log, "token refreshed, expires in 2 s"), 2);
+    ck_assert_int_eq(brev_auth_check(c, 1, &info), 0);
+    ck_assert_str_ne(info->token, first);
+    brev_auth_info_free(info);
+    ck_assert_int_eq(project_get_with(c), 0);
+    st = bn_test_state(c);
+    exchanges = (int)json_integer_value(json_object_get(st, "exchange_count"));
+    json_decref(st);
+    ck_assert_int_ge(exchanges, 2);
+    /* the call right after needed no refusal-driven refresh */
+    ck_assert_int_eq(bn_test_request_count(c, PROJECT_GET), 1);
+    free(first);
+    brev_client_free(c);
+    bn_test_log_free(log);
+}
+END_TEST
+
+START_TEST(failed_background_refresh_is_retried_and_calls_go_on)
+{
+    bn_test_log *log;
+    brev_client_options o;
+    brev_client *c = NULL;
+    brev_auth_info *info = NULL;
+    Nebiussim__V1__InjectFaultRequest f = NEBIUSSIM__V1__INJECT_FAULT_REQUEST__INIT;
+
+    if (short_sim.live)
+        return;
+    log = bn_test_log_new();
+    bn_test_client_options(&short_sim, &o);
+    o.log = bn_test_log_fn;
+    o.log_payload = log;
+    ck_assert_int_eq(brev_client_new(&c, &o), 0);
+    bn_test_reset(c);
+    ck_assert_int_eq(brev_auth_check(c, 0, &info), 0);
+    brev_auth_info_free(info);
+    /* the refresh at 1.8 s fails (all 3 attempts of its exchange) */
+    f.method = EXCHANGE;
+    f.code = 14;
+    f.count = 3;
+    ck_assert_int_eq(bn_test_fault(c, &f), 0);
+    for (int i = 0; i < 100 && !bn_test_log_contains(log, "token refresh failed, retrying in 1.0 s"); i++)
+        usleep(50000);
+    ck_assert(bn_test_log_contains(log, "token refresh failed, retrying in 1.0 s"));
+    /* calls go on: with the old token while valid, then with a new one */
+    ck_assert_msg(project_get_with(c) == 0, "%s", brev_error_message());
+    for (int i = 0; i < 100 && count_in_log(log, "token refreshed, expires in 2 s") < 2; i++)
+        usleep(50000);
+    ck_assert_int_ge(count_in_log(log, "token refreshed, expires in 2 s"), 2);
+    ck_assert_msg(project_get_with(c) == 0, "%s", brev_error_message());
+    brev_client_free(c);
+    bn_test_log_free(log);
+}
+END_TEST
+
+Suite *suite(void)
+{
+    Suite *s = suite_create("auth_exchange");
+    TCase *tc = tcase_create("sim");
+    TCase *ttl = tcase_create("short_ttl");
+
+    tcase_add_unchecked_fixture(tc, sim_up, sim_down);
+    tcase_add_checked_fixture(tc, client_up, client_down);
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, auth_check_reports_subject_and_expiry);
+    tcase_add_test(tc, unauthenticated_refreshes_once_and_retries_once);
+    tcase_add_test(tc, unauthenticated_twice_is_an_auth_error);
+    tcase_add_test(tc, eight_threads_on_a_cold_cache_share_one_exchange);
+    tcase_add_test(tc, eight_threads_while_the_token_expires_share_one_exchange);
+    tcase_add_test(tc, sim_accepts_our_jwt_and_refuses_forgeries);
+    tcase_add_test(tc, no_secret_reaches_the_log);
+    tcase_add_test(tc, fixed_iam_token_is_used_as_is);
+    suite_add_tcase(s, tc);
+
+    tcase_add_unchecked_fixture(ttl, short_sim_up, short_sim_down);
+    tcase_set_timeout(ttl, 60);
+    tcase_add_test(ttl, token_is_refreshed_in_the_background_before_expiry);
+    tcase_add_test(ttl, failed_background_refresh_is_retried_and_calls_go_on);
+    suite_add_tcase(s, ttl);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(suite());
+    int failed;
+
+    srunner_run_all(sr, CK_NORMAL);
+    failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

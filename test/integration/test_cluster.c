@@ -1,0 +1,428 @@
+/* Per-cluster security groups (src/policy/group.c, cluster.c): created once
+ * with their base rules, reused, one group even when two clients race,
+ * listed with instance counts, deleted only when empty, released after the
+ * last instance unless the client keeps empty clusters. */
+#include <pthread.h>
+
+#include "test_policy_fixture.h"
+#include "policy/policy.h"
+
+static const char *label_of(json_t *resource, const char *key)
+{
+    return json_string_value(json_object_get(json_object_get(json_object_get(resource, "metadata"), "labels"), key));
+}
+
+static json_t *resource_of(json_t *state, const char *id)
+{
+    return json_object_get(json_object_get(json_object_get(state, "resources"), id), "resource");
+}
+
+START_TEST(ensure_creates_a_labelled_group_with_two_base_rules)
+{
+    FX_SIM_ONLY();
+    brev_cluster *c = NULL;
+    ck_assert_int_eq(brev_cluster_ensure(fx_client, "train-01", &c), BREV_OK);
+    ck_assert_str_eq(c->id, "train-01");
+    ck_assert(strncmp(c->security_group_id, "vpcsecuritygroup-", 17) == 0);
+    ck_assert_uint_eq(c->instance_count, 0);
+
+    json_t *state = bn_test_state(fx_client);
+    json_t *group = resource_of(state, c->security_group_id);
+    ck_assert_str_eq(json_string_value(json_object_get(json_object_get(group, "metadata"), "name")),
+                     "brev-cluster-train-01");
+    ck_assert_str_eq(label_of(group, "brev-cluster-id"), "train-01");
+    ck_assert_str_eq(label_of(group, "brev-managed"), "true");
+    /* in the network of the default subnet, the one instances land in */
+    json_t *subnet = resource_of(state, FX_SUBNET);
+    ck_assert_str_eq(json_string_value(json_object_get(json_object_get(group, "spec"), "network_id")),
+                     json_string_value(json_object_get(json_object_get(subnet, "spec"), "network_id")));
+    ck_assert_str_eq(c->network_id,
+                     json_string_value(json_object_get(json_object_get(subnet, "spec"), "network_id")));
+    json_decref(state);
+
+    ck_assert_int_eq(fx_count("security_rule", c->security_group_id), 2);
+    char *self = fx_rule_named(c->security_group_id, "self");
+    char *egress = fx_rule_named(c->security_group_id, "egress-all");
+    ck_assert_ptr_nonnull(self);
+    ck_assert_ptr_nonnull(egress);
+    state = bn_test_state(fx_client);
+    json_t *s = resource_of(state, self);
+    json_t *e = resource_of(state, egress);
+    ck_assert_str_eq(json_string_value(json_object_get(json_object_get(json_object_get(s, "spec"), "ingress"),
+                                                       "source_security_group_id")),
+                     c->security_group_id);
+    ck_assert_str_eq(label_of(s, "brev-rule"), "self");
+    ck_assert_str_eq(label_of(e, "brev-rule"), "egress");
+    json_t *cidrs = json_object_get(json_object_get(json_object_get(e, "spec"), "egress"), "destination_cidrs");
+    ck_assert_uint_eq(json_array_size(cidrs), 1);
+    ck_assert_str_eq(json_string_value(json_array_get(cidrs, 0)), "0.0.0.0/0");
+    json_decref(state);
+    free(self);
+    free(egress);
+    brev_cluster_free(c);
+}
+END_TEST
+
+START_TEST(ensure_twice_reuses_the_group)
+{
+    FX_SIM_ONLY();
+    brev_cluster *c1 = NULL, *c2 = NULL;
+    ck_assert_int_eq(brev_cluster_ensure(fx_client, "reuse", &c1), BREV_OK);
+    int groups = fx_count("security_group", NULL);
+    int rules = fx_count("security_rule", NULL);
+    ck_assert_int_eq(brev_cluster_ensure(fx_client, "reuse", &c2), BREV_OK);
+    ck_assert_int_eq(brev_cluster_ensure(fx_client, "reuse", NULL), BREV_OK);
+    ck_assert_str_eq(c1->security_group_id, c2->security_group_id);
+    ck_assert_int_eq(fx_count("security_group", NULL), groups);
+    ck_assert_int_eq(fx_count("security_rule", NULL), rules);
+    brev_cluster_free(c1);
+    brev_cluster_free(c2);
+}
+END_TEST
+
+START_TEST(ensure_restores_a_missing_base_rule)
+{
+    FX_SIM_ONLY();
+    brev_cluster *c = NULL;
+    ck_assert_int_eq(brev_cluster_ensure(fx_client, "heal", &c), BREV_OK);
+    char *egress = fx_rule_named(c->security_group_id, "egress-all");
+    free(bn_test_mutate(fx_client, egress, NULL, 1, NULL, NULL));
+    ck_assert_int_eq(fx_count("security_rule", c->security_group_id), 1);
+    ck_assert_int_eq(brev_cluster_ensure(fx_client, "heal", NULL), BREV_OK);
+    ck_assert_int_eq(fx_count("security_rule", c->security_group_id), 2);
+    char *again = fx_rule_named(c->security_group_id, "egress-all");
+    ck_assert_ptr_nonnull(again);
+    free(again);
+    free(egress);
+    brev_cluster_free(c);
+}
+END_TEST
+
+typedef struct race_arg {
+    brev_client *client;
+    const char *cluster;
+    int rc;
+    char group[128];
+    char message[256];
+} race_arg;
+
+static pthread_barrier_t race_barrier;
+
+static void *race_ensure(void *p)
+{
+    race_arg *a = p;
+    brev_cluster *c = NULL;
+    pthread_barrier_wait(&race_barrier);
+    a->rc = brev_cluster_ensure(a->client, a->cluster, &c);
+    snprintf(a->message, sizeof a->message, "%s", brev_error_message());
+    if (c)
+        snprintf(a->group, sizeof a->group, "%s", c->security_group_id);
+    brev_cluster_free(c);
+    return NULL;
+}
+
+/* Two clients (two processes, as far as the API can tell) ensure the same
+ * cluster at once; the lookups are slowed so both miss the group and both
+ * create it. */
+START_TEST(concurrent_ensure_ends_with_one_group)
+{
+    FX_SIM_ONLY();
+    brev_client *other = bn_test_client(&fx_sim);
+    /* both clients hold a token and know the project before the race */
+    ck_assert_int_eq(brev_cluster_ensure(fx_client, "warm", NULL), BREV_OK);
+    ck_assert_int_eq(brev_cluster_ensure(other, "warm", NULL), BREV_OK);
+    json_decref(bn_test_requests(fx_client, NULL, 1)); /* clear the request log */
+    Nebiussim__V1__InjectFaultRequest slow = NEBIUSSIM__V1__INJECT_FAULT_REQUEST__INIT;
+    slow.method = "/nebius.vpc.v1.SecurityGroupService/GetByName";
+    slow.latency_ms = 1000;
+    slow.count = 2;
+    ck_assert_int_eq(bn_test_fault(fx_client, &slow), 0);
+    Nebiussim__V1__InjectFaultRequest slow_list = NEBIUSSIM__V1__INJECT_FAULT_REQUEST__INIT;
+    slow_list.method = "/nebius.vpc.v1.SecurityRuleService/List";
+    slow_list.latency_ms = 1000;
+    slow_list.count = 2;
+    ck_assert_int_eq(bn_test_fault(fx_client, &slow_list), 0);
+
+    int groups_before = fx_count("security_group", NULL);
+    race_arg args[2] = {{fx_client, "race", -99, "", ""}, {other, "race", -99, "", ""}};
+    pthread_t threads[2];
+    pthread_barrier_init(&race_barrier, NULL, 2);
+    for (int i = 0; i < 2; i++)
+        ck_assert_int_eq(pthread_create(&threads[i], NULL, race_ensure, &args[i]), 0);
+    for (int i = 0; i < 2; i++)
+        pthread_join(threads[i], NULL);
+    pthread_barrier_destroy(&race_barrier);
+
+    ck_assert_msg(args[0].rc == BREV_OK, "first: %s", args[0].message);
+    ck_assert_msg(args[1].rc == BREV_OK, "second: %s", args[1].message);
+    ck_assert_str_eq(args[0].group, args[1].group);
+    ck_assert_int_eq(fx_count("security_group", NULL), groups_before + 1);
+    ck_assert_int_eq(fx_count("security_rule", args[0].group), 2);
+    /* both really raced: two creates were sent, one was refused */
+    ck_assert_int_eq(bn_test_request_count(fx_client, "SecurityGroupService/Create"), 2);
+    brev_client_free(other);
+}
+END_TEST
+
+/* The race lost deterministically: the other process's group appears
+ * between our lookup (answered NOT_FOUND) and our create. */
+START_TEST(create_losing_the_race_reuses_the_winners_group)
+{
+    FX_SIM_ONLY();
+    brev_cluster *winner = NULL, *loser = NULL;
+    ck_assert_int_eq(brev_cluster_ensure(fx_client, "lost", &winner), BREV_OK);
+    Nebiussim__V1__InjectFaultRequest miss = NEBIUSSIM__V1__INJECT_FAULT_REQUEST__INIT;
+    miss.method = "/nebius.vpc.v1.SecurityGroupService/GetByName";
+    miss.code = 5; /* NOT_FOUND */
+    miss.count = 1;
+    ck_assert_int_eq(bn_test_fault(fx_client, &miss), 0);
+    int groups = fx_count("security_group", NULL);
+    json_decref(bn_test_requests(fx_client, NULL, 1)); /* clear the request log */
+    ck_assert_msg(brev_cluster_ensure(fx_client, "lost", &loser) == BREV_OK, "%s", brev_error_message());
+    ck_assert_str_eq(loser->security_group_id, winner->security_group_id);
+    ck_assert_int_eq(bn_test_request_count(fx_client, "SecurityGroupService/Create"), 1);
+    ck_assert_int_eq(fx_count("security_group", NULL), groups);
+    ck_assert_int_eq(fx_count("security_rule", winner->security_group_id), 2);
+    brev_cluster_free(winner);
+    brev_cluster_free(loser);
+}
+END_TEST
+
+typedef struct add_arg {
+    brev_client *client;
+    int rc;
+    char id[32];
+} add_arg;
+
+static void *race_add(void *p)
+{
+    add_arg *a = p;
+    const char *cidrs[1] = {"192.0.2.0/24"};
+    brev_firewall_rule r = {7000, 7009, cidrs, 1, BREV_PROTOCOL_TCP_UDP};
+    char *id = NULL;
+    pthread_barrier_wait(&race_barrier);
+    a->rc = brev_firewall_add(a->client, "race-fw", &r, &id);
+    if (id)
+        snprintf(a->id, sizeof a->id, "%s", id);
+    brev_string_free(id);
+    return NULL;
+}
+
+START_TEST(concurrent_add_of_one_rule_creates_it_once)
+{
+    FX_SIM_ONLY();
+    brev_client *other = bn_test_client(&fx_sim);
+    brev_cluster *c = NULL;
+    ck_assert_int_eq(brev_cluster_ensure(fx_client, "race-fw", &c), BREV_OK);
+    Nebiussim__V1__InjectFaultRequest slow = NEBIUSSIM__V1__INJECT_FAULT_REQUEST__INIT;
+    slow.method = "/nebius.vpc.v1.SecurityRuleService/List";
+    slow.latency_ms = 300;
+    slow.count = 4;
+    ck_assert_int_eq(bn_test_fault(fx_client, &slow), 0);
+
+    add_arg args[2] = {{fx_client, -99, ""}, {other, -99, ""}};
+    pthread_t threads[2];
+    pthread_barrier_init(&race_barrier, NULL, 2);
+    for (int i = 0; i < 2; i++)
+        ck_assert_int_eq(pthread_create(&threads[i], NULL, race_add, &args[i]), 0);
+    for (int i = 0; i < 2; i++)
+        pthread_join(threads[i], NULL);
+    pthread_barrier_destroy(&race_barrier);
+    ck_assert_int_eq(args[0].rc, BREV_OK);
+    ck_assert_int_eq(args[1].rc, BREV_OK);
+    ck_assert_str_eq(args[0].id, args[1].id);
+    /* 2 base rules + 2 port chunks x 2 protocols */
+    ck_assert_int_eq(fx_count("security_rule", c->security_group_id), 6);
+    brev_cluster_free(c);
+    brev_client_free(other);
+}
+END_TEST
+
+START_TEST(invalid_cluster_ids_are_refused_before_any_call)
+{
+    FX_SIM_ONLY();
+    static const char *const bad[] = {"", "Upper", "under_score", "dot.ted", "space d", "slash/x",
+                                      "0123456789012345678901234567890123456789012345678901234567890123"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        brev_cluster *c = (brev_cluster *)1;
+        ck_assert_int_eq(brev_cluster_ensure(fx_client, bad[i], &c), BREV_EINVAL);
+        ck_assert_ptr_null(c);
+        ck_assert_ptr_nonnull(strstr(brev_error_message(), "cluster id"));
+        ck_assert_int_eq(brev_cluster_delete(fx_client, bad[i]), BREV_EINVAL);
+    }
+    ck_assert_int_eq(brev_cluster_ensure(fx_client, NULL, NULL), BREV_EINVAL);
+    ck_assert_int_eq(brev_cluster_ensure(NULL, "ok", NULL), BREV_EINVAL);
+    /* 63 characters is the longest allowed */
+    ck_assert_int_eq(brev_cluster_ensure(fx_client, "012345678901234567890123456789012345678901234567890123456789012",
+                                         NULL),
+                     BREV_OK);
+    ck_assert_int_eq(bn_test_request_count(fx_client, "SecurityGroupService/Create"), 1);
+}
+END_TEST
+
+START_TEST(same_named_group_not_made_by_us_is_refused)
+{
+    FX_SIM_ONLY();
+    json_t *state = bn_test_state(fx_client);
+    const char *net = json_string_value(
+        json_object_get(json_object_get(resource_of(state, FX_SUBNET), "spec"), "network_id"));
+    char json[512];
+    snprintf(json, sizeof json,
+             "{\"metadata\":{\"parent_id\":\"%s\",\"name\":\"brev-cluster-squat\"},\"spec\":{\"network_id\":\"%s\"}}",
+             FX_PROJECT, net);
+    json_decref(state);
+    char *squat = bn_test_mutate(fx_client, NULL, NULL, 0, "security_group", json);
+    brev_firewall_rule r = {22, 22, NULL, 0, BREV_PROTOCOL_TCP};
+    ck_assert_int_eq(brev_cluster_ensure(fx_client, "squat", NULL), BREV_EPRECONDITION);
+    ck_assert_ptr_nonnull(strstr(brev_error_message(), squat));
+    ck_assert_int_eq(brev_firewall_add(fx_client, "squat", &r, NULL), BREV_EPRECONDITION);
+    ck_assert_int_eq(brev_cluster_delete(fx_client, "squat"), BREV_EPRECONDITION);
+    ck_assert_int_eq(fx_count("security_rule", squat), 0);
+    free(squat);
+}
+END_TEST
+
+START_TEST(list_shows_our_clusters_with_instance_counts)
+{
+    FX_SIM_ONLY();
+    fx_cluster a, b;
+    brev_cluster_list *list = NULL;
+    fx_cluster_make(&a, "list-a", "10.0.0.31", "10.0.0.32");
+    fx_cluster_make(&b, "list-b", "10.0.0.41", "10.0.0.42");
+    free(bn_test_mutate(fx_client, b.instances[1], NULL, 1, NULL, NULL));
+    ck_assert_int_eq(brev_cluster_ensure(fx_client, "list-empty", NULL), BREV_OK);
+
+    ck_assert_int_eq(brev_clusters_list(fx_client, &list), BREV_OK);
+    /* the network's default group is not a cluster */
+    ck_assert_uint_eq(list->count, 3);
+    for (size_t i = 0; i < list->count; i++) {
+        brev_cluster *c = &list->items[i];
+        if (strcmp(c->id, "list-a") == 0) {
+            ck_assert_uint_eq(c->instance_count, 2);
+            ck_assert_str_eq(c->security_group_id, a.cluster->security_group_id);
+        } else if (strcmp(c->id, "list-b") == 0) {
+            ck_assert_uint_eq(c->instance_count, 1);
+        } else {
+            ck_assert_str_eq(c->id, "list-empty");
+            ck_assert_uint_eq(c->instance_count, 0);
+        }
+        ck_assert_str_ne(c->network_id, "");
+    }
+    brev_cluster_list_free(list);
+    ck_assert_int_eq(brev_clusters_list(fx_client, NULL), BREV_EINVAL);
+    fx_cluster_free(&a);
+    fx_cluster_free(&b);
+}
+END_TEST
+
+START_TEST(delete_is_refused_while_instances_exist)
+{
+    FX_SIM_ONLY();
+    fx_cluster a;
+    char *id = NULL;
+    brev_firewall_rule r = {443, 443, NULL, 0, BREV_PROTOCOL_TCP};
+    fx_cluster_make(&a, "busy", "10.0.0.51", "10.0.0.52");
+    ck_assert_int_eq(brev_firewall_add(fx_client, "busy", &r, &id), BREV_OK);
+
+    ck_assert_int_eq(brev_cluster_delete(fx_client, "busy"), BREV_EPRECONDITION);
+    ck_assert_ptr_nonnull(strstr(brev_error_message(), "2 instance"));
+    ck_assert_int_eq(fx_count("security_rule", a.cluster->security_group_id), 3);
+
+    free(bn_test_mutate(fx_client, a.instances[0], NULL, 1, NULL, NULL));
+    ck_assert_int_eq(brev_cluster_delete(fx_client, "busy"), BREV_EPRECONDITION);
+    free(bn_test_mutate(fx_client, a.instances[1], NULL, 1, NULL, NULL));
+
+    ck_assert_int_eq(brev_cluster_delete(fx_client, "busy"), BREV_OK);
+    ck_assert_int_eq(fx_count("security_rule", a.cluster->security_group_id), 0);
+    json_t *state = bn_test_state(fx_client);
+    ck_assert_ptr_null(resource_of(state, a.cluster->security_group_id));
+    json_decref(state);
+    ck_assert_int_eq(brev_cluster_delete(fx_client, "busy"), BREV_ENOTFOUND);
+    brev_string_free(id);
+    fx_cluster_free(&a);
+}
+END_TEST
+
+/* An instance on the group but without the cluster label still counts. */
+START_TEST(delete_counts_unlabelled_instances_on_the_group)
+{
+    FX_SIM_ONLY();
+    brev_cluster *c = NULL;
+    ck_assert_int_eq(brev_cluster_ensure(fx_client, "stowaway", &c), BREV_OK);
+    char *inst = fx_instance("stowaway-1", "someone-else", c->security_group_id, "10.0.0.61");
+    ck_assert_int_eq(brev_cluster_delete(fx_client, "stowaway"), BREV_EPRECONDITION);
+    free(bn_test_mutate(fx_client, inst, NULL, 1, NULL, NULL));
+    ck_assert_int_eq(brev_cluster_delete(fx_client, "stowaway"), BREV_OK);
+    free(inst);
+    brev_cluster_free(c);
+}
+END_TEST
+
+START_TEST(release_deletes_the_group_only_after_the_last_instance)
+{
+    FX_SIM_ONLY();
+    fx_cluster a;
+    fx_cluster_make(&a, "rel", "10.0.0.71", "10.0.0.72");
+    free(bn_test_mutate(fx_client, a.instances[0], NULL, 1, NULL, NULL));
+    ck_assert_int_eq(bn_policy_cluster_release(fx_client, "rel"), BREV_OK);
+    ck_assert_int_eq(fx_count("security_rule", a.cluster->security_group_id), 2);
+
+    free(bn_test_mutate(fx_client, a.instances[1], NULL, 1, NULL, NULL));
+    ck_assert_int_eq(bn_policy_cluster_release(fx_client, "rel"), BREV_OK);
+    ck_assert_int_eq(fx_count("security_rule", a.cluster->security_group_id), 0);
+    json_t *state = bn_test_state(fx_client);
+    ck_assert_ptr_null(resource_of(state, a.cluster->security_group_id));
+    json_decref(state);
+    /* already released: nothing to do */
+    ck_assert_int_eq(bn_policy_cluster_release(fx_client, "rel"), BREV_OK);
+    fx_cluster_free(&a);
+}
+END_TEST
+
+START_TEST(release_keeps_empty_clusters_when_asked)
+{
+    FX_SIM_ONLY();
+    brev_client_options o;
+    brev_client *keeper = NULL;
+    brev_cluster *c = NULL;
+    bn_test_client_options(&fx_sim, &o);
+    o.keep_empty_clusters = 1;
+    ck_assert_int_eq(brev_client_new(&keeper, &o), BREV_OK);
+    ck_assert_int_eq(brev_cluster_ensure(keeper, "kept", &c), BREV_OK);
+    ck_assert_int_eq(bn_policy_cluster_release(keeper, "kept"), BREV_OK);
+    json_t *state = bn_test_state(fx_client);
+    ck_assert_ptr_nonnull(resource_of(state, c->security_group_id));
+    json_decref(state);
+    ck_assert_int_eq(brev_cluster_delete(keeper, "kept"), BREV_OK);
+    brev_cluster_free(c);
+    brev_client_free(keeper);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("cluster");
+    TCase *tc = fx_tcase("cluster");
+    SRunner *sr;
+    int failed;
+
+    tcase_add_test(tc, ensure_creates_a_labelled_group_with_two_base_rules);
+    tcase_add_test(tc, ensure_twice_reuses_the_group);
+    tcase_add_test(tc, ensure_restores_a_missing_base_rule);
+    tcase_add_test(tc, concurrent_ensure_ends_with_one_group);
+    tcase_add_test(tc, create_losing_the_race_reuses_the_winners_group);
+    tcase_add_test(tc, concurrent_add_of_one_rule_creates_it_once);
+    tcase_add_test(tc, invalid_cluster_ids_are_refused_before_any_call);
+    tcase_add_test(tc, same_named_group_not_made_by_us_is_refused);
+    tcase_add_test(tc, list_shows_our_clusters_with_instance_counts);
+    tcase_add_test(tc, delete_is_refused_while_instances_exist);
+    tcase_add_test(tc, delete_counts_unlabelled_instances_on_the_group);
+    tcase_add_test(tc, release_deletes_the_group_only_after_the_last_instance);
+    tcase_add_test(tc, release_keeps_empty_clusters_when_asked);
+    suite_add_tcase(s, tc);
+    sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

@@ -1,0 +1,314 @@
+/* brev_instance_create: idempotency by ref_id (also after a reply lost once
+ * the server acted), and a failure injected at every step proving that
+ * nothing is left behind (instances, disks, allocations, security groups). */
+#include "test_instance_fixture.h"
+
+#define CODE_PERMISSION_DENIED 7
+#define CODE_RESOURCE_EXHAUSTED 8
+#define CODE_INTERNAL 13
+#define CODE_UNAVAILABLE 14
+
+START_TEST(create_twice_with_one_ref_id_makes_one_instance)
+{
+    brev_create_instance_options o;
+    brev_instance *a = NULL, *b = NULL;
+
+    IX_SIM_ONLY();
+    ix_opts(&o, "idem-1", "idem-ref");
+    ck_assert_msg(brev_instance_create(ix_client, &o, &a) == 0, "%s", brev_error_message());
+    ck_assert_msg(brev_instance_create(ix_client, &o, &b) == 0, "%s", brev_error_message());
+    ck_assert_str_eq(a->id, b->id);
+    ck_assert_int_eq(b->status, BREV_LIFECYCLE_RUNNING);
+    ck_assert_int_eq(ix_count("instance"), 1);
+    ck_assert_int_eq(ix_count("disk"), 1);
+    ck_assert_int_eq(bn_test_request_count(ix_client, "InstanceService/Create"), 1);
+    ck_assert_int_eq(bn_test_request_count(ix_client, "DiskService/Create"), 1);
+    brev_instance_free(a);
+    brev_instance_free(b);
+}
+END_TEST
+
+/* The first Create reached the server, which created the instance, but the
+ * reply was lost: the transport's retry carries the same idempotency key and
+ * gets the original operation; a later create with the ref_id finds it. */
+START_TEST(create_survives_a_reply_lost_after_the_server_acted)
+{
+    brev_create_instance_options o;
+    brev_instance *a = NULL, *b = NULL;
+    json_t *log, *reqs;
+    const char *k0, *k1;
+
+    IX_SIM_ONLY();
+    ix_fault("/nebius.compute.v1.InstanceService/Create", CODE_UNAVAILABLE, NULL, 1, 0, 0, 1);
+    ix_opts(&o, "lost-1", "lost-ref");
+    ck_assert_msg(brev_instance_create(ix_client, &o, &a) == 0, "%s", brev_error_message());
+    ck_assert_int_eq(a->status, BREV_LIFECYCLE_RUNNING);
+    log = bn_test_requests(ix_client, "InstanceService/Create", 0);
+    reqs = json_object_get(log, "requests");
+    ck_assert_int_eq((int)json_array_size(reqs), 2);
+    k0 = json_string_value(json_object_get(json_object_get(json_array_get(reqs, 0), "metadata"), "x-idempotency-key"));
+    k1 = json_string_value(json_object_get(json_object_get(json_array_get(reqs, 1), "metadata"), "x-idempotency-key"));
+    ck_assert_ptr_nonnull(k0);
+    ck_assert_ptr_nonnull(k1);
+    ck_assert_str_eq(k0, k1);
+    json_decref(log);
+    ck_assert_int_eq(ix_count("instance"), 1);
+
+    ck_assert_msg(brev_instance_create(ix_client, &o, &b) == 0, "%s", brev_error_message());
+    ck_assert_str_eq(a->id, b->id);
+    ck_assert_int_eq(ix_count("instance"), 1);
+    ck_assert_int_eq(ix_count("disk"), 1);
+    brev_instance_free(a);
+    brev_instance_free(b);
+}
+END_TEST
+
+/* Every attempt's reply is lost although the server created the instance:
+ * create fails, and the cleanup finds the instance by name + ref label. */
+START_TEST(create_failing_after_effect_leaves_nothing)
+{
+    brev_create_instance_options o;
+    brev_instance *in = NULL;
+    ix_counts before;
+
+    IX_SIM_ONLY();
+    before = ix_snapshot();
+    ix_fault("/nebius.compute.v1.InstanceService/Create", CODE_INTERNAL, NULL, 0, 0, 0, 1);
+    ix_opts(&o, "lost-2", "lost-ref-2");
+    ck_assert_int_eq(brev_instance_create(ix_client, &o, &in), BREV_EINTERNAL);
+    ck_assert_ptr_null(in);
+    ck_assert_ptr_nonnull(strstr(brev_error_message(), "cleanup"));
+    ck_assert_ptr_nonnull(strstr(brev_error_message(), "deleted instance"));
+    bn_test_clear_faults(ix_client);
+    ix_assert_nothing_left(before);
+}
+END_TEST
+
+/* One injected failure per step; the expected code; nothing left after. */
+typedef struct step_fault {
+    const char *method;
+    int code;
+    const char *service_error;
+    int op_failure;
+    int late;
+    int after_effect;
+    int expect;
+} step_fault;
+
+static const step_fault steps[] = {
+    {"/nebius.compute.v1.PlatformService/List", CODE_PERMISSION_DENIED, NULL, 0, 0, 0, BREV_EPERM},
+    {"/nebius.compute.v1.ImageService/GetLatestByFamily", CODE_PERMISSION_DENIED, NULL, 0, 0, 0, BREV_EPERM},
+    {"/nebius.vpc.v1.SecurityGroupService/Create", CODE_PERMISSION_DENIED, NULL, 0, 0, 0, BREV_EPERM},
+    {"/nebius.vpc.v1.SubnetService/List", CODE_PERMISSION_DENIED, NULL, 0, 0, 0, BREV_EPERM},
+    {"/nebius.compute.v1.DiskService/Create", CODE_PERMISSION_DENIED, NULL, 0, 0, 0, BREV_EPERM},
+    {"/nebius.compute.v1.DiskService/Create", CODE_INTERNAL, NULL, 0, 0, 1, BREV_EINTERNAL},
+    {"/nebius.compute.v1.DiskService/Create", CODE_RESOURCE_EXHAUSTED, "quota_failure", 1, 0, 0, BREV_EQUOTA},
+    {"/nebius.compute.v1.InstanceService/Create", CODE_PERMISSION_DENIED, NULL, 0, 0, 0, BREV_EPERM},
+    {"/nebius.compute.v1.InstanceService/Create", CODE_RESOURCE_EXHAUSTED, "not_enough_resources", 0, 0, 0,
+     BREV_ECAPACITY},
+    {"/nebius.compute.v1.InstanceService/Create", CODE_RESOURCE_EXHAUSTED, "not_enough_resources", 1, 0, 0,
+     BREV_ECAPACITY},
+    {"/nebius.compute.v1.InstanceService/Create", CODE_RESOURCE_EXHAUSTED, "quota_failure", 1, 0, 0, BREV_EQUOTA},
+    {"/nebius.compute.v1.InstanceService/Create", 0, NULL, 0, 1, 0, BREV_ECAPACITY},
+};
+
+START_TEST(failure_at_each_step_leaves_nothing)
+{
+    const step_fault *f = &steps[_i];
+    brev_create_instance_options o;
+    brev_instance *in = NULL;
+    ix_counts before;
+    int rc;
+
+    IX_SIM_ONLY();
+    before = ix_snapshot();
+    /* count 0 = every matching call, so the transport's retries fail too */
+    ix_fault(f->method, f->code, f->service_error, 0, f->op_failure, f->late, f->after_effect);
+    ix_opts(&o, "step-1", "step-ref");
+    rc = brev_instance_create(ix_client, &o, &in);
+    ck_assert_msg(rc == f->expect, "step %d (%s): got %d (%s), want %d", _i, f->method, rc, brev_error_message(),
+                  f->expect);
+    ck_assert_ptr_null(in);
+    if (f->late)
+        ck_assert_ptr_nonnull(strstr(brev_error_message(), "fell back to STOPPED"));
+    bn_test_clear_faults(ix_client);
+    ix_assert_nothing_left(before);
+    /* and the same create works once the fault is gone */
+    ck_assert_msg(brev_instance_create(ix_client, &o, &in) == 0, "%s", brev_error_message());
+    ck_assert_int_eq(brev_instance_terminate(ix_client, in->id, 30000), 0);
+    brev_instance_free(in);
+    ix_assert_nothing_left(before);
+}
+END_TEST
+
+START_TEST(capacity_failure_names_the_cause_and_keeps_the_service_error)
+{
+    brev_create_instance_options o;
+    brev_instance *in = NULL;
+
+    IX_SIM_ONLY();
+    ix_fault("/nebius.compute.v1.InstanceService/Create", CODE_RESOURCE_EXHAUSTED, "not_enough_resources", 0, 1, 0,
+             0);
+    ix_opts(&o, "cap-1", "cap-ref");
+    ck_assert_int_eq(brev_instance_create(ix_client, &o, &in), BREV_ECAPACITY);
+    ck_assert_int_eq(brev_error_last()->code, BREV_ECAPACITY);
+    ck_assert_ptr_nonnull(strstr(brev_error_message(), "cleanup"));
+}
+END_TEST
+
+START_TEST(user_data_and_host_firewall_become_parts)
+{
+    brev_create_instance_options o;
+    brev_instance *in = NULL;
+    json_t *st;
+    const char *ci;
+
+    IX_SIM_ONLY();
+    ix_opts(&o, "parts-1", "parts-ref");
+    o.user_data = "#cloud-config\npackages:\n  - htop\n";
+    o.host_firewall = 1;
+    ck_assert_msg(brev_instance_create(ix_client, &o, &in) == 0, "%s", brev_error_message());
+    st = bn_test_state(ix_client);
+    ci = json_string_value(json_object_get(json_object_get(ix_resource(st, in->id), "spec"), "cloud_init_user_data"));
+    ck_assert_ptr_nonnull(ci);
+    ck_assert(strncmp(ci, "Content-Type: multipart/mixed", 29) == 0);
+    ck_assert_ptr_nonnull(strstr(ci, IX_KEY_ED25519));
+    ck_assert_ptr_nonnull(strstr(ci, "  - htop"));
+    ck_assert_ptr_nonnull(strstr(ci, "DOCKER-USER"));
+    ck_assert_ptr_nonnull(strstr(ci, "Merge-Type: list(append)"));
+    json_decref(st);
+    brev_instance_free(in);
+}
+END_TEST
+
+START_TEST(explicit_image_id_and_cluster_are_used)
+{
+    brev_create_instance_options o;
+    brev_instance *a = NULL, *b = NULL;
+    brev_image_list *imgs = NULL;
+    const char *old_id = NULL;
+
+    IX_SIM_ONLY();
+    ck_assert_int_eq(brev_images_list(ix_client, "ubuntu24.04-driverless", &imgs), 0);
+    ck_assert_uint_ge(imgs->count, 2);
+    old_id = imgs->items[0].id; /* not the newest */
+    ix_opts(&o, "img-1", "img-ref-1");
+    o.image_id = old_id;
+    o.cluster_id = "team-a";
+    ck_assert_msg(brev_instance_create(ix_client, &o, &a) == 0, "%s", brev_error_message());
+    ck_assert_str_eq(a->image_id, old_id);
+    ck_assert_str_eq(a->cluster_id, "team-a");
+    ix_opts(&o, "img-2", "img-ref-2");
+    o.cluster_id = "team-a";
+    ck_assert_msg(brev_instance_create(ix_client, &o, &b) == 0, "%s", brev_error_message());
+    ck_assert_str_eq(a->security_group_id, b->security_group_id); /* one group per cluster */
+    ck_assert_str_ne(b->image_id, old_id);
+    ck_assert_int_eq(ix_count("security_group") >= 1, 1);
+    /* the group stays while the cluster has an instance, and goes with the last */
+    ck_assert_int_eq(brev_instance_terminate(ix_client, a->id, 30000), 0);
+    {
+        json_t *st = bn_test_state(ix_client);
+        ck_assert_ptr_nonnull(ix_resource(st, b->security_group_id));
+        json_decref(st);
+    }
+    ck_assert_int_eq(brev_instance_terminate(ix_client, b->id, 30000), 0);
+    {
+        json_t *st = bn_test_state(ix_client);
+        ck_assert_ptr_null(ix_resource(st, b->security_group_id));
+        json_decref(st);
+    }
+    brev_image_list_free(imgs);
+    brev_instance_free(a);
+    brev_instance_free(b);
+}
+END_TEST
+
+START_TEST(a_name_taken_by_another_ref_id_is_eexists)
+{
+    brev_create_instance_options o;
+    brev_instance *a = NULL, *b = NULL;
+    ix_counts before;
+
+    IX_SIM_ONLY();
+    ix_opts(&o, "taken-1", "taken-ref-1");
+    ck_assert_msg(brev_instance_create(ix_client, &o, &a) == 0, "%s", brev_error_message());
+    before = ix_snapshot();
+    ix_opts(&o, "taken-1", "taken-ref-2");
+    ck_assert_int_eq(brev_instance_create(ix_client, &o, &b), BREV_EEXISTS);
+    ck_assert_ptr_nonnull(strstr(brev_error_message(), a->id));
+    ck_assert_ptr_null(b);
+    ix_assert_nothing_left(before);
+    brev_instance_free(a);
+}
+END_TEST
+
+static char *plant_disk(const char *name, const char *labels_json)
+{
+    char json[1024];
+    snprintf(json, sizeof json,
+             "{\"metadata\":{\"parent_id\":\"" IX_PROJECT "\",\"name\":\"%s\",\"labels\":%s},"
+             "\"spec\":{\"size_gibibytes\":\"64\",\"type\":\"NETWORK_SSD\","
+             "\"source_image_id\":\"computeimage-sim0000000003\"},"
+             "\"status\":{\"state\":\"READY\",\"source_image_id\":\"computeimage-sim0000000003\"}}",
+             name, labels_json);
+    return bn_test_mutate(ix_client, NULL, NULL, 0, "disk", json);
+}
+
+/* A create that died before its cleanup left its disk: the next create of the
+ * same ref_id takes it over instead of failing on the name. */
+START_TEST(a_leftover_disk_of_the_ref_id_is_reused_a_foreign_one_refused)
+{
+    brev_create_instance_options o;
+    brev_instance *in = NULL;
+    char *ours, *foreign;
+
+    IX_SIM_ONLY();
+    ours = plant_disk("left-1-boot", "{\"brev-managed\":\"true\",\"brev-ref-id\":\"left-ref-1\"}");
+    ix_opts(&o, "left-1", "left-ref-1");
+    ck_assert_msg(brev_instance_create(ix_client, &o, &in) == 0, "%s", brev_error_message());
+    ck_assert_str_eq(in->boot_disk_id, ours);
+    ck_assert_int_eq(ix_count("disk"), 1);
+    ck_assert_int_eq(bn_test_request_count(ix_client, "DiskService/Create"), 0);
+    brev_instance_free(in);
+
+    foreign = plant_disk("left-2-boot", "{\"owner\":\"someone\"}");
+    ix_opts(&o, "left-2", "left-ref-2");
+    ck_assert_int_eq(brev_instance_create(ix_client, &o, &in), BREV_EEXISTS);
+    ck_assert_ptr_nonnull(strstr(brev_error_message(), foreign));
+    ck_assert_int_eq(ix_count("disk"), 2); /* the foreign disk is left alone */
+    ck_assert_int_eq(ix_count("instance"), 1);
+    free(ours);
+    free(foreign);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+    Suite *s = suite_create("instance_create");
+    TCase *tc = ix_tcase("idempotency");
+    tcase_add_test(tc, create_twice_with_one_ref_id_makes_one_instance);
+    tcase_add_test(tc, create_survives_a_reply_lost_after_the_server_acted);
+    tcase_add_test(tc, create_failing_after_effect_leaves_nothing);
+    tcase_add_test(tc, a_name_taken_by_another_ref_id_is_eexists);
+    tcase_add_test(tc, a_leftover_disk_of_the_ref_id_is_reused_a_foreign_one_refused);
+    suite_add_tcase(s, tc);
+    tc = ix_tcase("rollback");
+    tcase_add_loop_test(tc, failure_at_each_step_leaves_nothing, 0, (int)(sizeof steps / sizeof steps[0]));
+    tcase_add_test(tc, capacity_failure_names_the_cause_and_keeps_the_service_error);
+    suite_add_tcase(s, tc);
+    tc = ix_tcase("options");
+    tcase_add_test(tc, user_data_and_host_firewall_become_parts);
+    tcase_add_test(tc, explicit_image_id_and_cluster_are_used);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(suite());
+    int failed;
+    srunner_run_all(sr, CK_NORMAL);
+    failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

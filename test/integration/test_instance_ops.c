@@ -1,0 +1,209 @@
+/* Start/stop failures, waits, and listing: every page (the sim serving two
+ * items a page) and every filter. */
+#include "test_instance_fixture.h"
+
+#define CODE_RESOURCE_EXHAUSTED 8
+
+static char *create_one(const char *name, const char *ref, const char *cluster, const brev_label *labels, size_t n)
+{
+    brev_create_instance_options o;
+    brev_instance *in = NULL;
+    char *id;
+
+    ix_opts(&o, name, ref);
+    o.cluster_id = cluster;
+    o.labels = labels;
+    o.label_count = n;
+    ck_assert_msg(brev_instance_create(ix_client, &o, &in) == 0, "%s", brev_error_message());
+    id = strdup(in->id);
+    brev_instance_free(in);
+    return id;
+}
+
+START_TEST(start_without_capacity_is_ecapacity)
+{
+    char *id;
+    brev_instance *in = NULL;
+
+    IX_SIM_ONLY();
+    id = create_one("cap-start", "cap-start", NULL, NULL, 0);
+    ck_assert_int_eq(brev_instance_stop(ix_client, id, 30000), 0);
+    /* refused by the call itself */
+    ix_fault("/nebius.compute.v1.InstanceService/Start", CODE_RESOURCE_EXHAUSTED, "not_enough_resources", 0, 0, 0,
+             0);
+    ck_assert_int_eq(brev_instance_start(ix_client, id, 30000), BREV_ECAPACITY);
+    ck_assert(brev_error_last()->service_error[0] != '\0'); /* the ServiceError code travelled along */
+    bn_test_clear_faults(ix_client);
+    /* or by its operation */
+    ix_fault("/nebius.compute.v1.InstanceService/Start", CODE_RESOURCE_EXHAUSTED, "not_enough_resources", 0, 1, 0,
+             0);
+    ck_assert_int_eq(brev_instance_start(ix_client, id, 30000), BREV_ECAPACITY);
+    bn_test_clear_faults(ix_client);
+    ix_fault("/nebius.compute.v1.InstanceService/Start", CODE_RESOURCE_EXHAUSTED, "quota_failure", 0, 1, 0, 0);
+    ck_assert_int_eq(brev_instance_start(ix_client, id, 30000), BREV_EQUOTA);
+    bn_test_clear_faults(ix_client);
+    ck_assert_int_eq(brev_instance_get(ix_client, id, &in), 0);
+    ck_assert_int_eq(in->status, BREV_LIFECYCLE_STOPPED);
+    brev_instance_free(in);
+    ck_assert_int_eq(brev_instance_start(ix_client, id, 30000), 0);
+    free(id);
+}
+END_TEST
+
+START_TEST(wait_times_out)
+{
+    char *id;
+    brev_instance *last = NULL;
+
+    IX_SIM_ONLY();
+    id = create_one("wait-1", "wait-1", NULL, NULL, 0);
+    ck_assert_int_eq(brev_instance_wait(ix_client, id, BREV_LIFECYCLE_STOPPED, 300, &last), BREV_ETIMEOUT);
+    ck_assert_ptr_nonnull(strstr(brev_error_message(), "timed out"));
+    ck_assert_ptr_nonnull(last);
+    ck_assert_int_eq(last->status, BREV_LIFECYCLE_RUNNING);
+    brev_instance_free(last);
+    ck_assert_int_eq(brev_instance_wait(ix_client, id, BREV_LIFECYCLE_RUNNING, 1000, NULL), 0);
+    free(id);
+}
+END_TEST
+
+START_TEST(wait_on_a_failed_instance_is_eprecondition)
+{
+    char *id;
+    char *patched;
+
+    IX_SIM_ONLY();
+    id = create_one("fail-1", "fail-1", NULL, NULL, 0);
+    patched = bn_test_mutate(ix_client, id, "{\"status\":{\"state\":\"ERROR\"}}", 0, NULL, NULL);
+    free(patched);
+    ck_assert_int_eq(brev_instance_wait(ix_client, id, BREV_LIFECYCLE_RUNNING, 2000, NULL), BREV_EPRECONDITION);
+    free(id);
+}
+END_TEST
+
+static int cancel_at_once(const brev_progress *p, void *payload)
+{
+    (void)p;
+    ++*(int *)payload;
+    return 1;
+}
+
+START_TEST(progress_is_reported_and_can_cancel)
+{
+    brev_client_options co;
+    brev_client *c;
+    char *id;
+    int calls = 0;
+
+    IX_SIM_ONLY();
+    id = create_one("prog-1", "prog-1", NULL, NULL, 0);
+    bn_test_client_options(&ix_sim, &co);
+    co.progress = cancel_at_once;
+    co.progress_payload = &calls;
+    ck_assert_int_eq(brev_client_new(&c, &co), 0);
+    ck_assert_int_eq(brev_instance_wait(c, id, BREV_LIFECYCLE_STOPPED, 5000, NULL), BREV_ECANCELLED);
+    ck_assert_int_ge(calls, 1);
+    brev_client_free(c);
+    free(id);
+}
+END_TEST
+
+START_TEST(list_follows_every_page_and_filters)
+{
+    brev_label team_a[] = {{"team", "a"}};
+    brev_label team_b[] = {{"team", "b"}};
+    brev_instance_list *list = NULL;
+    brev_instance_filter f = {0};
+    char *ids[5];
+    const char *two[2];
+    char name[32];
+    char *foreign;
+
+    IX_SIM_ONLY();
+    for (int i = 0; i < 5; i++) {
+        snprintf(name, sizeof name, "page-%d", i);
+        ids[i] = create_one(name, name, i < 3 ? "cl-a" : "cl-b", i % 2 ? team_b : team_a, 1);
+    }
+    /* an instance the library did not make */
+    foreign = bn_test_mutate(ix_client, NULL, NULL, 0, "instance",
+                             "{\"metadata\":{\"parent_id\":\"" IX_PROJECT "\",\"name\":\"foreign\"},"
+                             "\"spec\":{\"resources\":{\"platform\":\"cpu-d3\",\"preset\":\"2vcpu-8gb\"}},"
+                             "\"status\":{\"state\":\"RUNNING\"}}");
+    json_decref(bn_test_requests(ix_client, NULL, 1));
+
+    ck_assert_int_eq(brev_instances_list(ix_client, NULL, &list), 0);
+    ck_assert_uint_eq(list->count, 6);
+    ck_assert_int_ge(bn_test_request_count(ix_client, "InstanceService/List"), 3);
+    for (size_t i = 0; i < list->count; i++)
+        if (strcmp(list->items[i].id, foreign) != 0)
+            ck_assert_int_eq(list->items[i].disk_size_bytes, (int64_t)64 << 30);
+    ck_assert_int_eq(bn_test_request_count(ix_client, "DiskService/Get"), 0); /* disks listed once instead */
+    brev_instance_list_free(list);
+
+    f.managed_only = 1;
+    ck_assert_int_eq(brev_instances_list(ix_client, &f, &list), 0);
+    ck_assert_uint_eq(list->count, 5);
+    brev_instance_list_free(list);
+
+    f.cluster_id = "cl-a";
+    ck_assert_int_eq(brev_instances_list(ix_client, &f, &list), 0);
+    ck_assert_uint_eq(list->count, 3);
+    brev_instance_list_free(list);
+
+    f.labels = team_b;
+    f.label_count = 1;
+    ck_assert_int_eq(brev_instances_list(ix_client, &f, &list), 0);
+    ck_assert_uint_eq(list->count, 1);
+    ck_assert_str_eq(list->items[0].id, ids[1]);
+    brev_instance_list_free(list);
+
+    memset(&f, 0, sizeof f);
+    two[0] = ids[0];
+    two[1] = ids[4];
+    f.instance_ids = two;
+    f.instance_id_count = 2;
+    ck_assert_int_eq(brev_instances_list(ix_client, &f, &list), 0);
+    ck_assert_uint_eq(list->count, 2);
+    brev_instance_list_free(list);
+
+    f.label_count = 1; /* labels NULL */
+    ck_assert_int_eq(brev_instances_list(ix_client, &f, &list), BREV_EINVAL);
+    for (int i = 0; i < 5; i++)
+        free(ids[i]);
+    free(foreign);
+}
+END_TEST
+
+static void paged_sim_up(void)
+{
+    ix_page_size_max = 2;
+    ix_sim_up();
+}
+
+static Suite *suite(void)
+{
+    Suite *s = suite_create("instance_ops");
+    TCase *tc = ix_tcase("ops");
+    tcase_add_test(tc, start_without_capacity_is_ecapacity);
+    tcase_add_test(tc, wait_times_out);
+    tcase_add_test(tc, wait_on_a_failed_instance_is_eprecondition);
+    tcase_add_test(tc, progress_is_reported_and_can_cancel);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("paging");
+    tcase_add_unchecked_fixture(tc, paged_sim_up, ix_sim_down);
+    tcase_add_checked_fixture(tc, ix_client_up, ix_client_down);
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, list_follows_every_page_and_filters);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(suite());
+    int failed;
+    srunner_run_all(sr, CK_NORMAL);
+    failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

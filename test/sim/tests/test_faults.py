@@ -1,0 +1,120 @@
+"""Fault injection: every kind in admin.proto."""
+import json
+import time
+
+import grpc
+
+from simclient import M, PROJECT, SimTestCase, make_jwt
+
+GET_PROJECT = "/nebius.iam.v1.ProjectService/Get"
+CREATE = "/nebius.compute.v1.InstanceService/Create"
+
+
+def project_req():
+    return M("nebius.iam.v1.GetProjectRequest")(id=PROJECT)
+
+
+class FaultTest(SimTestCase):
+    def setUp(self):
+        self.sim.admin("Reset")
+
+    def test_count_and_service_error(self):
+        self.sim.admin("InjectFault", method=CREATE, code=8, message="no capacity", count=2,
+                       service_error="not_enough_resources", retry_type=2)
+        for _ in range(2):
+            err, ses = self.assertRpcError(grpc.StatusCode.RESOURCE_EXHAUSTED, self.sim.call, CREATE,
+                                           self.sim.instance_request("vm"))
+            self.assertEqual(err.details(), "no capacity")
+            self.assertEqual(ses[0].WhichOneof("details"), "not_enough_resources")
+            self.assertEqual(ses[0].retry_type, 2)
+        self.sim.wait_ok(self.sim.call(CREATE, self.sim.instance_request("vm")))
+        kinds = [r["kind"] for r in self.sim.state()["resources"].values()]
+        self.assertEqual(kinds.count("instance"), 1)  # failed calls changed nothing
+
+    def test_quota_failure(self):
+        self.sim.admin("InjectFault", method=CREATE, code=8, count=1, service_error="quota_failure", retry_type=3)
+        _, ses = self.assertRpcError(grpc.StatusCode.RESOURCE_EXHAUSTED, self.sim.call, CREATE,
+                                     self.sim.instance_request("vm"))
+        self.assertEqual(ses[0].WhichOneof("details"), "quota_failure")
+        self.assertEqual(ses[0].retry_type, 3)
+
+    def test_star_matches_all_but_exchange_and_admin(self):
+        self.sim.admin("InjectFault", method="*", code=14)
+        self.assertRpcError(grpc.StatusCode.UNAVAILABLE, self.sim.call, GET_PROJECT, project_req())
+        self.sim.exchange(make_jwt(self.sim.creds))  # not faulted
+        self.sim.state()                               # admin not faulted
+        self.assertRpcError(grpc.StatusCode.UNAVAILABLE, self.sim.call, GET_PROJECT, project_req())
+        self.sim.admin("ClearFaults")
+        self.sim.call(GET_PROJECT, project_req())
+        self.sim.admin("InjectFault", method="/nebius.iam.v1.TokenExchangeService/Exchange", code=14, count=1)
+        self.assertRpcError(grpc.StatusCode.UNAVAILABLE, self.sim.exchange, make_jwt(self.sim.creds))
+        self.sim.exchange(make_jwt(self.sim.creds))
+
+    def test_fraction(self):
+        self.sim.admin("InjectFault", method=GET_PROJECT, code=14, fraction=0.5)
+        failures = 0
+        for _ in range(60):
+            try:
+                self.sim.call(GET_PROJECT, project_req())
+            except grpc.RpcError as e:
+                self.assertEqual(e.code(), grpc.StatusCode.UNAVAILABLE)
+                failures += 1
+        self.assertGreater(failures, 5)
+        self.assertLess(failures, 55)
+
+    def test_latency_and_hang(self):
+        self.sim.admin("InjectFault", method=GET_PROJECT, latency_ms=300, count=1)
+        t0 = time.monotonic()
+        self.sim.call(GET_PROJECT, project_req())
+        self.assertGreaterEqual(time.monotonic() - t0, 0.29)
+        self.sim.admin("InjectFault", method=GET_PROJECT, hang=True, count=1)
+        self.assertRpcError(grpc.StatusCode.DEADLINE_EXCEEDED, self.sim.call, GET_PROJECT, project_req(), timeout=0.5)
+        self.sim.call(GET_PROJECT, project_req())
+
+    def test_operation_failure(self):
+        self.sim.admin("InjectFault", method=CREATE, code=8, count=1, operation_failure=True,
+                       service_error="not_enough_resources", retry_type=2)
+        op = self.sim.wait_op(self.sim.call(CREATE, self.sim.instance_request("vm")))
+        self.assertEqual(op.status.code, 8)
+        se = M("nebius.common.v1.ServiceError")()
+        self.assertTrue(op.status.details[0].Unpack(se))
+        self.assertEqual(se.WhichOneof("details"), "not_enough_resources")
+        kinds = [r["kind"] for r in self.sim.state()["resources"].values()]
+        self.assertNotIn("instance", kinds)  # a failed create leaves nothing behind
+        self.assertNotIn("disk", kinds)
+
+    def test_late_capacity_failure(self):
+        self.sim.admin("InjectFault", method=CREATE, count=1, late_capacity_failure=True)
+        op = self.sim.wait_ok(self.sim.call(CREATE, self.sim.instance_request("vm")))
+        inst = self.sim.wait_instance(op.resource_id, "STOPPED")
+        self.assertEqual(inst.status.state, M("nebius.compute.v1.InstanceStatus").STOPPED)
+
+    def test_after_effect(self):
+        self.sim.admin("InjectFault", method=CREATE, code=14, count=1, after_effect=True)
+        md = [("x-idempotency-key", "after-effect-key-0001")]
+        req = self.sim.instance_request("vm")
+        self.assertRpcError(grpc.StatusCode.UNAVAILABLE, self.sim.call, CREATE, req, metadata=md)
+        kinds = [r["kind"] for r in self.sim.state()["resources"].values()]
+        self.assertEqual(kinds.count("instance"), 1)  # the server acted
+        op = self.sim.call(CREATE, req, metadata=md)  # the retry gets the original operation
+        self.sim.wait_ok(op)
+        kinds = [r["kind"] for r in self.sim.state()["resources"].values()]
+        self.assertEqual(kinds.count("instance"), 1)
+
+    def test_unauthenticated_fault_and_bad_fault(self):
+        self.sim.admin("InjectFault", method=GET_PROJECT, code=16, count=1)
+        self.assertRpcError(grpc.StatusCode.UNAUTHENTICATED, self.sim.call, GET_PROJECT, project_req())
+        inject = lambda **kw: self.sim.admin("InjectFault", **kw)  # noqa: E731
+        self.assertRpcError(grpc.StatusCode.INVALID_ARGUMENT, inject, method="", code=14)
+        self.assertRpcError(grpc.StatusCode.INVALID_ARGUMENT, inject, method="*", code=14, service_error="bogus")
+        self.assertRpcError(grpc.StatusCode.INVALID_ARGUMENT, inject, method="*", code=99)
+
+
+class CommandLineFaultTest(SimTestCase):
+    SIM_ARGS = ("--fault", json.dumps({"method": GET_PROJECT, "code": 14, "count": 1,
+                                       "service_error": "internal_error", "retry_type": 1}))
+
+    def test_fault_from_command_line(self):
+        err, ses = self.assertRpcError(grpc.StatusCode.UNAVAILABLE, self.sim.call, GET_PROJECT, project_req())
+        self.assertEqual(ses[0].retry_type, 1)
+        self.sim.call(GET_PROJECT, project_req())

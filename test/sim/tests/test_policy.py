@@ -1,0 +1,121 @@
+"""Security-group flow evaluator."""
+import grpc
+
+from simclient import DEFAULT_SG, SimTestCase
+
+EXT = "198.51.100.7"
+
+
+class PolicyTest(SimTestCase):
+    def setUp(self):
+        self.sim.admin("Reset")
+
+    def test_default_group_is_not_isolated(self):
+        a = self.sim.create_instance("a").metadata.id
+        b = self.sim.create_instance("b").metadata.id
+        ok, why = self.sim.flow(source_instance_id=a, destination_instance_id=b, protocol="tcp", port=5432)
+        self.assertTrue(ok, why)
+        self.assertIn("vpcsecurityrule-sim0000000002", why)  # ingress from the group itself
+        ok, why = self.sim.flow(source_instance_id=a, destination_ip="8.8.8.8", protocol="udp", port=53)
+        self.assertTrue(ok, why)  # default egress
+        ok, why = self.sim.flow(source_ip=EXT, destination_instance_id=b, protocol="tcp", port=22)
+        self.assertFalse(ok)
+        self.assertIn("implicit deny", why)
+
+    def test_own_group_isolates_and_implicit_deny(self):
+        sg = self.sim.create_group("isolated")
+        a = self.sim.create_instance("a", groups=[sg]).metadata.id
+        b = self.sim.create_instance("b").metadata.id
+        ok, why = self.sim.flow(source_instance_id=b, destination_instance_id=a, protocol="tcp", port=80)
+        self.assertFalse(ok)
+        self.assertIn("ingress denied by implicit deny", why)
+        ok, why = self.sim.flow(source_instance_id=a, destination_instance_id=b, protocol="tcp", port=80)
+        self.assertFalse(ok)
+        self.assertIn("egress denied by implicit deny", why)
+
+    def test_cidr_and_port_match(self):
+        sg = self.sim.create_group("web")
+        a = self.sim.create_instance("a", groups=[sg], public=True).metadata.id
+        rule = self.sim.create_rule(sg, "https", cidrs=["198.51.100.0/24"], ports=[443])
+        ok, why = self.sim.flow(source_ip=EXT, destination_instance_id=a, protocol="tcp", port=443)
+        self.assertTrue(ok, why)
+        self.assertIn(rule, why)
+        self.assertFalse(self.sim.flow(source_ip="203.0.113.200", destination_instance_id=a,
+                                       protocol="tcp", port=443)[0])
+        self.assertFalse(self.sim.flow(source_ip=EXT, destination_instance_id=a, protocol="tcp", port=80)[0])
+        self.assertFalse(self.sim.flow(source_ip=EXT, destination_instance_id=a, protocol="udp", port=443)[0])
+
+    def test_priority_and_deny_before_allow(self):
+        sg = self.sim.create_group("prio")
+        a = self.sim.create_instance("a", groups=[sg]).metadata.id
+        allow = self.sim.create_rule(sg, "allow-all", cidrs=["0.0.0.0/0"], protocol="ANY", priority=100)
+        deny = self.sim.create_rule(sg, "deny-ssh", access="DENY", cidrs=["0.0.0.0/0"], ports=[22], priority=200)
+        ok, why = self.sim.flow(source_ip=EXT, destination_instance_id=a, protocol="tcp", port=22)
+        self.assertTrue(ok, why)  # lower priority value wins: first match
+        self.assertIn(allow, why)
+        deny2 = self.sim.create_rule(sg, "deny-ssh-100", access="DENY", cidrs=["0.0.0.0/0"], ports=[22], priority=100)
+        ok, why = self.sim.flow(source_ip=EXT, destination_instance_id=a, protocol="tcp", port=22)
+        self.assertFalse(ok)  # equal priority: DENY evaluated before ALLOW
+        self.assertIn(deny2, why)
+        self.assertNotIn(deny, why)
+
+    def test_default_priority_is_500(self):
+        sg = self.sim.create_group("p500")
+        a = self.sim.create_instance("a", groups=[sg]).metadata.id
+        self.sim.create_rule(sg, "deny-default", access="DENY", cidrs=["0.0.0.0/0"], protocol="ANY")
+        allow = self.sim.create_rule(sg, "allow-499", cidrs=["0.0.0.0/0"], protocol="ANY", priority=499)
+        ok, why = self.sim.flow(source_ip=EXT, destination_instance_id=a, protocol="icmp", port=0)
+        self.assertTrue(ok, why)
+        self.assertIn(allow, why)
+
+    def test_self_group_rule_and_group_peers(self):
+        sg = self.sim.create_group("cluster")
+        self.sim.create_rule(sg, "self", peer_sg=sg, protocol="ANY")
+        self.sim.create_rule(sg, "egress-self", direction="egress", peer_sg=sg, protocol="ANY")
+        a = self.sim.create_instance("a", groups=[sg]).metadata.id
+        b = self.sim.create_instance("b", groups=[sg]).metadata.id
+        c = self.sim.create_instance("c").metadata.id
+        self.assertTrue(self.sim.flow(source_instance_id=a, destination_instance_id=b, protocol="tcp", port=7000)[0])
+        ok, why = self.sim.flow(source_instance_id=c, destination_instance_id=a, protocol="tcp", port=7000)
+        self.assertFalse(ok)
+        self.assertIn("ingress", why)
+        ok, why = self.sim.flow(source_instance_id=a, destination_ip="1.1.1.1", protocol="tcp", port=443)
+        self.assertFalse(ok)
+        self.assertIn("egress denied by implicit deny", why)
+
+    def test_egress_rules_on_source(self):
+        sg = self.sim.create_group("egress")
+        a = self.sim.create_instance("a", groups=[sg]).metadata.id
+        self.sim.create_rule(sg, "dns", direction="egress", protocol="UDP", cidrs=["8.8.8.8/32"], ports=[53])
+        self.assertTrue(self.sim.flow(source_instance_id=a, destination_ip="8.8.8.8", protocol="udp", port=53)[0])
+        self.assertFalse(self.sim.flow(source_instance_id=a, destination_ip="8.8.4.4", protocol="udp", port=53)[0])
+
+    def test_rule_cidr_matches_private_peer_address(self):
+        sg = self.sim.create_group("private")
+        a = self.sim.create_instance("a", groups=[sg]).metadata.id
+        b = self.sim.create_instance("b").metadata.id
+        self.sim.create_rule(sg, "from-vpc", cidrs=["10.0.0.0/16"], ports=[9000])
+        self.assertTrue(self.sim.flow(source_instance_id=b, destination_instance_id=a, protocol="tcp", port=9000)[0])
+
+    def test_mutate_moves_instance_to_another_group(self):
+        sg = self.sim.create_group("moved")
+        a = self.sim.create_instance("a").metadata.id
+        b = self.sim.create_instance("b").metadata.id
+        self.assertTrue(self.sim.flow(source_instance_id=b, destination_instance_id=a, protocol="tcp", port=1)[0])
+        inst = self.sim.state()["resources"][a]["resource"]
+        nics = inst["status"]["network_interfaces"]
+        nics[0]["security_groups"] = [{"id": sg}]
+        import json
+        self.sim.admin("Mutate", resource_id=a, json_patch=json.dumps({"status": {"network_interfaces": nics}}))
+        self.assertFalse(self.sim.flow(source_instance_id=b, destination_instance_id=a, protocol="tcp", port=1)[0])
+        self.assertEqual(DEFAULT_SG, self.sim.state()["resources"][b]["resource"]["status"]["network_interfaces"][0]
+                         ["security_groups"][0]["id"])
+
+    def test_bad_requests(self):
+        a = self.sim.create_instance("a").metadata.id
+        self.assertRpcError(grpc.StatusCode.INVALID_ARGUMENT, self.sim.admin, "EvaluateFlow",
+                            source_ip="1.2.3.4", destination_ip="5.6.7.8", protocol="tcp", port=1)
+        self.assertRpcError(grpc.StatusCode.INVALID_ARGUMENT, self.sim.admin, "EvaluateFlow",
+                            source_ip="1.2.3.4", destination_instance_id=a, protocol="sctp", port=1)
+        self.assertRpcError(grpc.StatusCode.NOT_FOUND, self.sim.admin, "EvaluateFlow",
+                            source_ip="1.2.3.4", destination_instance_id="computeinstance-nope", protocol="tcp", port=1)
