@@ -35,8 +35,10 @@ typedef struct brev_progress {
 } brev_progress;
 
 /** Called while waiting. Return non-zero to stop waiting: the waiting
- * function then returns BREV_ECANCELLED (what exists is left as it is and is
- * named in the error message). */
+ * function then returns BREV_ECANCELLED. A cancelled create still undoes what
+ * it made (instance, disk, a cluster group it created) before returning; that
+ * cleanup is neither reported here nor cancellable. A cancelled stop, start or
+ * terminate leaves the resource as it is, and the error message names it. */
 typedef int (*brev_progress_fn)(const brev_progress *progress, void *payload);
 
 /** Retry policy of one logical API call. Zero fields take the defaults, which
@@ -60,6 +62,10 @@ typedef struct brev_client_options {
     const char *credentials_file; /**< path of the Nebius CLI credentials JSON ("subject-credentials") */
     const char *credentials_json; /**< the same JSON as text */
     const char *iam_token;        /**< a ready IAM access token (no exchange, no refresh) */
+    /* Or the Nebius CLI profile's key-file form, all three together: */
+    const char *service_account_id; /**< "serviceaccount-..." */
+    const char *public_key_id;      /**< "publickey-..." */
+    const char *private_key_file;   /**< path of the service account's RSA private key (PEM) */
 
     /* Where resources live. project_id is the parent of every compute/VPC
      * resource; with only tenant_id, the project is found by region. */

@@ -19,7 +19,10 @@ typedef struct bn_auth bn_auth;
 typedef struct bn_auth_config {
     const char *credentials_file; /* Nebius CLI credentials JSON file */
     const char *credentials_json; /* the same as text */
-    const char *iam_token;        /* a ready token (exclusive with the two above) */
+    const char *iam_token;        /* a ready token (exclusive with the others) */
+    const char *service_account_id; /* key-file form: these three together */
+    const char *public_key_id;
+    const char *private_key_file;
     unsigned timeout_ms;          /* deadline of one exchange; 0 = 15000 */
     const bn_logger *logger;      /* borrowed, must outlive the auth */
 } bn_auth_config;

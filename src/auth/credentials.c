@@ -222,43 +222,89 @@ fail:
     return NULL;
 }
 
-int bn_sa_credentials_load_file(bn_sa_credentials *out, const char *path, const bn_logger *logger)
+/* Opens, checks and reads a file that holds a private key (what = "credentials
+ * file" or "private key file"): a regular file, not too big, warned about when
+ * group or others can read it. *text is wiped by the caller. */
+static int read_secret_file(const char *path, const char *what, const bn_logger *logger, char **text)
 {
     struct stat st;
-    char *text;
     int fd, rc;
 
-    memset(out, 0, sizeof *out);
+    *text = NULL;
     if (!path || !*path)
-        return bn_err_set(BREV_ECREDENTIALS, "no credentials file given");
+        return bn_err_set(BREV_ECREDENTIALS, "no %s given", what);
     if (stat(path, &st) != 0) {
         if (errno == ENOENT)
-            return bn_err_set(BREV_ECREDENTIALS, "credentials file %s does not exist", path);
-        return bn_err_set(BREV_ECREDENTIALS, "credentials file %s cannot be read: %s", path, strerror(errno));
+            return bn_err_set(BREV_ECREDENTIALS, "%s %s does not exist", what, path);
+        return bn_err_set(BREV_ECREDENTIALS, "%s %s cannot be read: %s", what, path, strerror(errno));
     }
     if (S_ISDIR(st.st_mode))
-        return bn_err_set(BREV_ECREDENTIALS, "credentials file %s cannot be read: it is a directory", path);
+        return bn_err_set(BREV_ECREDENTIALS, "%s %s cannot be read: it is a directory", what, path);
     if (!S_ISREG(st.st_mode))
-        return bn_err_set(BREV_ECREDENTIALS, "credentials file %s cannot be read: not a regular file", path);
+        return bn_err_set(BREV_ECREDENTIALS, "%s %s cannot be read: not a regular file", what, path);
     /* O_NONBLOCK|O_NOCTTY: a FIFO swapped in after stat must not block us. */
     fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
     if (fd < 0)
-        return bn_err_set(BREV_ECREDENTIALS, "credentials file %s cannot be read: %s", path, strerror(errno));
+        return bn_err_set(BREV_ECREDENTIALS, "%s %s cannot be read: %s", what, path, strerror(errno));
     if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
         close(fd);
-        return bn_err_set(BREV_ECREDENTIALS, "credentials file %s cannot be read: not a regular file", path);
+        return bn_err_set(BREV_ECREDENTIALS, "%s %s cannot be read: not a regular file", what, path);
     }
     if (st.st_mode & (S_IRGRP | S_IROTH))
         bn_log(logger, BREV_LOG_WARN,
-               "credentials file %s is readable by group or others (mode %03o): it holds a private key, "
+               "%s %s is readable by group or others (mode %03o): it holds a private key, "
                "restrict it with chmod 600",
-               path, (unsigned)(st.st_mode & 0777));
-    text = read_all(fd, path, &rc);
+               what, path, (unsigned)(st.st_mode & 0777));
+    *text = read_all(fd, path, &rc);
     close(fd);
-    if (!text)
+    return *text ? 0 : rc;
+}
+
+int bn_sa_credentials_load_file(bn_sa_credentials *out, const char *path, const bn_logger *logger)
+{
+    char *text;
+    int rc;
+
+    memset(out, 0, sizeof *out);
+    rc = read_secret_file(path, "credentials file", logger, &text);
+    if (rc)
         return rc;
     rc = bn_sa_credentials_parse(out, text, path);
     OPENSSL_cleanse(text, strlen(text));
     free(text);
+    return rc;
+}
+
+int bn_sa_credentials_from_key_file(bn_sa_credentials *out, const char *service_account_id, const char *key_id,
+                                    const char *pem_path, const bn_logger *logger)
+{
+    char *pem;
+    int rc;
+
+    memset(out, 0, sizeof *out);
+    if (!service_account_id || !*service_account_id)
+        return bn_err_set(BREV_ECREDENTIALS, "private_key_file %s needs service_account_id (\"serviceaccount-...\")",
+                          pem_path ? pem_path : "");
+    if (!key_id || !*key_id)
+        return bn_err_set(BREV_ECREDENTIALS, "private_key_file %s needs public_key_id (\"publickey-...\")",
+                          pem_path ? pem_path : "");
+    rc = read_secret_file(pem_path, "private key file", logger, &pem);
+    if (rc)
+        return rc;
+    rc = check_private_key(pem, pem_path);
+    if (rc == 0) {
+        out->service_account_id = strdup(service_account_id);
+        out->key_id = strdup(key_id);
+        out->private_key_pem = pem;
+        pem = NULL;
+        if (!out->service_account_id || !out->key_id) {
+            bn_sa_credentials_clear(out);
+            rc = bn_err_set(BREV_ENOMEM, "out of memory");
+        }
+    }
+    if (pem) {
+        OPENSSL_cleanse(pem, strlen(pem));
+        free(pem);
+    }
     return rc;
 }

@@ -19,6 +19,11 @@ int bn_sa_credentials_load_file(bn_sa_credentials *out, const char *path, const 
 /* Parses and checks credentials JSON text; origin names it in messages. */
 int bn_sa_credentials_parse(bn_sa_credentials *out, const char *json, const char *origin);
 
+/* The Nebius CLI profile's key-file form: ids given, the RSA key read from a
+ * PEM file (checked as a credentials file's key is). */
+int bn_sa_credentials_from_key_file(bn_sa_credentials *out, const char *service_account_id, const char *key_id,
+                                    const char *pem_path, const bn_logger *logger);
+
 /* Wipes and frees the fields. */
 void bn_sa_credentials_clear(bn_sa_credentials *c);
 

@@ -260,20 +260,24 @@ int bn_auth_new(bn_auth **out, bn_rpc *rpc, const bn_auth_config *config)
 {
     bn_auth *auth;
     pthread_condattr_t attr;
-    int sources, rc = 0;
+    int sources, key_file, rc = 0;
 
     *out = NULL;
     if (!config || !rpc)
         return bn_err_set(BREV_EINVAL, "bn_auth_new: missing argument");
+    key_file = (config->service_account_id && *config->service_account_id) ||
+               (config->public_key_id && *config->public_key_id) ||
+               (config->private_key_file && *config->private_key_file);
     sources = (config->credentials_file && *config->credentials_file) +
-              (config->credentials_json && *config->credentials_json) + (config->iam_token && *config->iam_token);
+              (config->credentials_json && *config->credentials_json) + (config->iam_token && *config->iam_token) +
+              key_file;
     if (sources == 0)
         return bn_err_set(BREV_ECREDENTIALS,
-                          "no credentials: set credentials_file, credentials_json or iam_token "
+                          "no credentials: set credentials_file, credentials_json, iam_token or private_key_file "
                           "(or NEBIUS_SERVICE_ACCOUNT_JSON / NEBIUS_IAM_TOKEN)");
     if (sources > 1)
         return bn_err_set(BREV_EINVAL, "more than one credential source given: set exactly one of credentials_file, "
-                                       "credentials_json and iam_token");
+                                       "credentials_json, iam_token and private_key_file");
     auth = calloc(1, sizeof *auth);
     if (!auth)
         return bn_err_set(BREV_ENOMEM, "out of memory");
@@ -288,6 +292,12 @@ int bn_auth_new(bn_auth **out, bn_rpc *rpc, const bn_auth_config *config)
             rc = bn_err_set(BREV_ENOMEM, "out of memory");
     } else if (config->credentials_file && *config->credentials_file) {
         rc = bn_sa_credentials_load_file(&auth->creds, config->credentials_file, config->logger);
+    } else if (key_file) {
+        if (!config->private_key_file || !*config->private_key_file)
+            rc = bn_err_set(BREV_ECREDENTIALS, "service_account_id and public_key_id need private_key_file");
+        else
+            rc = bn_sa_credentials_from_key_file(&auth->creds, config->service_account_id, config->public_key_id,
+                                                 config->private_key_file, config->logger);
     } else {
         rc = bn_sa_credentials_parse(&auth->creds, config->credentials_json, "credentials JSON");
     }

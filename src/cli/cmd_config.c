@@ -18,6 +18,8 @@ static const char *cred_kind_name(cli_cred_kind kind)
         return "credentials JSON";
     case CLI_CRED_TOKEN:
         return "IAM token";
+    case CLI_CRED_KEY_FILE:
+        return "private key file";
     default:
         return "none";
     }
@@ -35,7 +37,8 @@ static int config_show(cli_ctx *ctx)
         {"tls-name", &c->tls_name},
     };
     /* Only a file path is shown; JSON text and tokens are secrets. */
-    const char *cred_value = c->cred_kind == CLI_CRED_FILE ? c->credentials.value : NULL;
+    const char *cred_value =
+        c->cred_kind == CLI_CRED_FILE || c->cred_kind == CLI_CRED_KEY_FILE ? c->credentials.value : NULL;
     if (ctx->json) {
         json_t *doc = json_object();
         json_object_set_new(doc, "config_file", cli_json_str(c->config_path));

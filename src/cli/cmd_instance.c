@@ -170,8 +170,9 @@ static const arg_spec create_options[] = {
     {NULL, 0, NULL, NULL},
 };
 
-/* After Ctrl-C the library stops waiting; say what exists under that name. */
-static void report_left_behind(brev_client *client, const char *name)
+/* After Ctrl-C the library stops waiting and cleans up what it can; say what
+ * exists: the instance by that name, and the cluster's security group. */
+static void report_left_behind(brev_client *client, const char *name, const char *cluster_id)
 {
     brev_instance *in = NULL;
     if (brev_instance_get_by_name(client, name, &in) == BREV_OK) {
@@ -181,6 +182,18 @@ static void report_left_behind(brev_client *client, const char *name)
     } else {
         fprintf(stderr, "brev-nebius: no instance named %s exists\n", name);
     }
+    brev_cluster_list *clusters = NULL;
+    if (brev_clusters_list(client, &clusters) != BREV_OK)
+        return;
+    for (size_t i = 0; i < clusters->count; i++) {
+        const brev_cluster *c = &clusters->items[i];
+        if (strcmp(c->id, cluster_id) == 0)
+            fprintf(stderr, "brev-nebius: cluster %s exists (security group %s, %zu instance%s)%s%s\n", c->id,
+                    c->security_group_id, c->instance_count, c->instance_count == 1 ? "" : "s",
+                    c->instance_count ? "" : "; delete it with: brev-nebius cluster delete ",
+                    c->instance_count ? "" : c->id);
+    }
+    brev_cluster_list_free(clusters);
 }
 
 static int instance_create(cli_ctx *ctx)
@@ -248,7 +261,7 @@ static int instance_create(cli_ctx *ctx)
     if (rc != BREV_OK) {
         exit_code = cli_fail(rc);
         if (rc == BREV_ECANCELLED)
-            report_left_behind(client, name);
+            report_left_behind(client, name, opts.cluster_id ? opts.cluster_id : opts.ref_id);
         goto done;
     }
     exit_code = emit_instance(ctx, in);

@@ -8,9 +8,6 @@
 #include "profile.h"
 #include "util.h"
 
-/* A private key file is small; anything bigger is not one. */
-#define MAX_KEY_FILE_BYTES (64 * 1024)
-
 const char *cli_source_name(cli_source source)
 {
     switch (source) {
@@ -71,37 +68,24 @@ static int looks_like_json(const char *v)
 }
 
 /* The Nebius CLI's key-file form (service-account-id, public-key-id,
- * private-key-file-path) as the credentials JSON the library reads. */
-static int compose_key_file_credentials(const cli_profile *p, cli_setting *out, char *err, size_t errlen)
+ * private-key-file-path): handed to the library as it is; only the library
+ * reads the key. */
+static int use_key_file_credentials(cli_config *cfg, const cli_profile *p, char *err, size_t errlen)
 {
     if (!p->service_account_id || !p->public_key_id) {
         snprintf(err, errlen, "%s profile %s: private-key-file-path needs service-account-id and public-key-id (or key-id)",
                  p->path, p->name);
         return -1;
     }
-    char *pem = NULL;
-    if (cli_read_file(p->private_key_file, MAX_KEY_FILE_BYTES, &pem, NULL, err, errlen) < 0)
-        return -1;
-    json_t *doc = json_pack("{s:{s:s, s:s, s:s, s:s, s:s, s:s}}", "subject-credentials", "type", "JWT", "alg", "RS256",
-                            "private-key", pem, "kid", p->public_key_id, "iss", p->service_account_id, "sub",
-                            p->service_account_id);
-    cli_wipe_free(pem);
-    char *text = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
-    json_decref(doc);
-    if (!text) {
-        snprintf(err, errlen, "%s: private key file %s is not text", p->path, p->private_key_file);
-        return -1;
-    }
-    /* json_dumps allocated with the wiping allocator; keep our own copy to free with cli_wipe_free */
-    out->value = strdup(text);
-    explicit_bzero(text, strlen(text));
-    free(text);
-    if (!out->value) {
+    cfg->credentials.value = strdup(p->private_key_file);
+    cfg->key_service_account_id = strdup(p->service_account_id);
+    cfg->key_public_key_id = strdup(p->public_key_id);
+    if (!cfg->credentials.value || !cfg->key_service_account_id || !cfg->key_public_key_id) {
         snprintf(err, errlen, "out of memory");
         return -1;
     }
-    out->source = CLI_SOURCE_FILE;
-    snprintf(out->origin, sizeof out->origin, "%s profile %s", p->path, p->name);
+    cfg->credentials.source = CLI_SOURCE_FILE;
+    snprintf(cfg->credentials.origin, sizeof cfg->credentials.origin, "%s profile %s", p->path, p->name);
     return 0;
 }
 
@@ -129,8 +113,8 @@ static int pick_credentials(cli_config *cfg, const cli_flags *flags, const cli_p
         cfg->cred_kind = CLI_CRED_FILE;
         rc = pick(s, NULL, NULL, NULL, profile->credentials_file, profile);
     } else if (profile->private_key_file) {
-        cfg->cred_kind = CLI_CRED_JSON;
-        return compose_key_file_credentials(profile, s, err, errlen);
+        cfg->cred_kind = CLI_CRED_KEY_FILE;
+        return use_key_file_credentials(cfg, profile, err, errlen);
     }
     if (rc < 0)
         snprintf(err, errlen, "out of memory");
@@ -252,6 +236,11 @@ int cli_config_to_options(const cli_config *cfg, brev_client_options *opts)
     case CLI_CRED_TOKEN:
         opts->iam_token = cfg->credentials.value;
         break;
+    case CLI_CRED_KEY_FILE:
+        opts->private_key_file = cfg->credentials.value;
+        opts->service_account_id = cfg->key_service_account_id;
+        opts->public_key_id = cfg->key_public_key_id;
+        break;
     case CLI_CRED_NONE:
         break;
     }
@@ -270,6 +259,8 @@ void cli_config_release(cli_config *cfg)
     free(cfg->config_path);
     free(cfg->profile_name);
     cli_wipe_free(cfg->credentials.value);
+    free(cfg->key_service_account_id);
+    free(cfg->key_public_key_id);
     cli_setting *plain[] = {&cfg->project_id, &cfg->tenant_id, &cfg->region, &cfg->endpoint,
                             &cfg->domain,     &cfg->ca_file,   &cfg->tls_name};
     for (size_t i = 0; i < sizeof plain / sizeof plain[0]; i++)

@@ -24,7 +24,8 @@ typedef enum cli_cred_kind {
     CLI_CRED_NONE = 0,
     CLI_CRED_FILE,  /* value: path of the credentials JSON */
     CLI_CRED_JSON,  /* value: the credentials JSON (wiped on release) */
-    CLI_CRED_TOKEN  /* value: a ready IAM token (wiped on release) */
+    CLI_CRED_TOKEN, /* value: a ready IAM token (wiped on release) */
+    CLI_CRED_KEY_FILE /* value: path of the private key PEM; ids in key_service_account_id, key_public_key_id */
 } cli_cred_kind;
 
 /* The command-line values (NULL when not given). */
@@ -47,6 +48,8 @@ typedef struct cli_config {
     char *profile_name; /* the profile used, or NULL */
     cli_cred_kind cred_kind;
     cli_setting credentials;
+    char *key_service_account_id; /* CLI_CRED_KEY_FILE only */
+    char *key_public_key_id;
     cli_setting project_id;
     cli_setting tenant_id;
     cli_setting region;

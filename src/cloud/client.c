@@ -48,6 +48,7 @@ typedef struct credential_source {
     const char *file;
     const char *json;
     const char *token;
+    const char *sa_id, *key_id, *key_file; /* the key-file form */
 } credential_source;
 
 /* Explicit options first; then NEBIUS_IAM_TOKEN, NEBIUS_SERVICE_ACCOUNT_JSON
@@ -55,10 +56,12 @@ typedef struct credential_source {
  * NEBIUS_SERVICE_ACCOUNT_CREDENTIALS_FILE. */
 static credential_source credentials_from(const brev_client_options *o)
 {
-    credential_source s = {nonempty(o->credentials_file), nonempty(o->credentials_json), nonempty(o->iam_token)};
+    credential_source s = {nonempty(o->credentials_file), nonempty(o->credentials_json), nonempty(o->iam_token),
+                           nonempty(o->service_account_id), nonempty(o->public_key_id),
+                           nonempty(o->private_key_file)};
     const char *v;
 
-    if (s.file || s.json || s.token || !o->use_env)
+    if (s.file || s.json || s.token || s.sa_id || s.key_id || s.key_file || !o->use_env)
         return s;
     if ((v = nonempty(getenv("NEBIUS_IAM_TOKEN"))) != NULL) {
         s.token = v;
@@ -143,6 +146,9 @@ int brev_client_new(brev_client **out, const brev_client_options *opts)
     auth_cfg.credentials_file = creds.file;
     auth_cfg.credentials_json = creds.json;
     auth_cfg.iam_token = creds.token;
+    auth_cfg.service_account_id = creds.sa_id;
+    auth_cfg.public_key_id = creds.key_id;
+    auth_cfg.private_key_file = creds.key_file;
     auth_cfg.timeout_ms = opts->auth_timeout_ms;
     auth_cfg.logger = &c->logger;
 
@@ -290,6 +296,19 @@ int bn_client_project(brev_client *client, const char **project_id)
     return rc;
 }
 
+static _Thread_local unsigned cleanup_depth;
+
+void bn_client_cleanup_begin(void)
+{
+    cleanup_depth++;
+}
+
+void bn_client_cleanup_end(void)
+{
+    if (cleanup_depth > 0)
+        cleanup_depth--;
+}
+
 bn_wait bn_client_wait(const brev_client *client, const char *what, unsigned timeout_ms)
 {
     bn_wait w;
@@ -297,8 +316,10 @@ bn_wait bn_client_wait(const brev_client *client, const char *what, unsigned tim
     w.timeout_ms = timeout_ms;
     w.poll_ms = client->poll_interval_ms;
     w.what = what;
-    w.progress = client->progress;
-    w.payload = client->progress_payload;
+    if (cleanup_depth == 0) {
+        w.progress = client->progress;
+        w.payload = client->progress_payload;
+    }
     return w;
 }
 

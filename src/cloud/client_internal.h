@@ -31,4 +31,11 @@ int bn_client_project(brev_client *client, const char **project_id);
 /* A wait description carrying the client's progress callback and poll interval. */
 bn_wait bn_client_wait(const brev_client *client, const char *what, unsigned timeout_ms);
 
+/* Cleanup (undoing what a failed or cancelled call made) must run to the end
+ * even after the caller asked to stop waiting: between begin and end, on this
+ * thread, bn_client_wait hands out waits without the progress callback, so
+ * cleanup neither reports progress nor can be cancelled. Calls nest. */
+void bn_client_cleanup_begin(void);
+void bn_client_cleanup_end(void);
+
 #endif

@@ -491,6 +491,7 @@ static void rollback(create *c)
     bn_wait wait;
 
     bn_err_save(&saved);
+    bn_client_cleanup_begin();
     if (!c->instance_id && c->instance_attempted)
         c->instance_id = find_made(c, &bn_kind_instance, c->o->name);
     if (c->instance_id) {
@@ -503,7 +504,6 @@ static void rollback(create *c)
         c->disk_id = find_made(c, &bn_kind_disk, c->disk_name);
     if (c->disk_id) {
         wait = bn_client_wait(c->client, "delete boot disk", CLEANUP_STEP_MS);
-        wait.progress = NULL;
         if (bn_res_delete(c->client->rpc, &bn_kind_disk, c->disk_id, &wait) == BREV_OK)
             note(notes, sizeof notes, "deleted boot disk %s%s", c->disk_id, "");
         else
@@ -513,6 +513,7 @@ static void rollback(create *c)
     if (c->cluster && bn_policy_cluster_release(c->client, c->cluster_id) < 0)
         note(notes, sizeof notes, "security group of cluster %s not released: %s", c->cluster_id,
              brev_error_message());
+    bn_client_cleanup_end();
     bn_err_restore(&saved);
     if (!*notes)
         return;

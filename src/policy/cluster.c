@@ -77,8 +77,7 @@ void brev_cluster_list_free(brev_cluster_list *list)
     free(list);
 }
 
-/* Deletes the group's rules, then the group. */
-static int delete_group(brev_client *client, const char *group_id)
+int bn_policy_group_delete(brev_client *client, const char *group_id)
 {
     bn_msg_list rules = {0};
     const char **ids = NULL;
@@ -147,7 +146,7 @@ int brev_cluster_delete(brev_client *client, const char *cluster_id)
         rc = bn_err_set(BREV_EPRECONDITION, "cluster %s still has %zu instance(s): terminate them first", cluster_id,
                         count);
     else if (rc == BREV_OK)
-        rc = delete_group(client, group->metadata->id);
+        rc = bn_policy_group_delete(client, group->metadata->id);
     protobuf_c_message_free_unpacked(&group->base, NULL);
     if (rc < 0 && rc != BREV_EPRECONDITION)
         return bn_err_prefix("deleting cluster %s", cluster_id);
@@ -182,7 +181,7 @@ int bn_policy_cluster_release(brev_client *client, const char *cluster_id)
     if (rc == BREV_OK)
         rc = count_instances(client, project, cluster_id, group->metadata->id, &count);
     if (rc == BREV_OK && count == 0)
-        rc = delete_group(client, group->metadata->id);
+        rc = bn_policy_group_delete(client, group->metadata->id);
     protobuf_c_message_free_unpacked(&group->base, NULL);
     if (rc < 0)
         return bn_err_prefix("releasing the security group of cluster %s", cluster_id);

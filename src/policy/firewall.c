@@ -110,7 +110,9 @@ int brev_firewall_add(brev_client *client, const char *cluster_id, const brev_fi
          * this call created, keeping the error that stopped it. */
         brev_error saved;
         bn_err_save(&saved);
+        bn_client_cleanup_begin();
         bn_policy_rules_delete(client, (const char *const *)created, n_created);
+        bn_client_cleanup_end();
         bn_err_restore(&saved);
     }
     if (rc == BREV_OK && rule_id_out) {

@@ -98,7 +98,10 @@ static int project_network(brev_client *client, const char *project, char **netw
     return BREV_OK;
 }
 
-static int group_create(brev_client *client, const char *project, const char *cluster_id)
+/* *created tells whether this call may have made the group: its create was
+ * sent and not refused as a concurrent caller's (a cancelled or timed-out
+ * wait leaves a group that exists). */
+static int group_create(brev_client *client, const char *project, const char *cluster_id, int *created)
 {
     Nebius__Vpc__V1__CreateSecurityGroupRequest req = NEBIUS__VPC__V1__CREATE_SECURITY_GROUP_REQUEST__INIT;
     Nebius__Common__V1__ResourceMetadata meta = NEBIUS__COMMON__V1__RESOURCE_METADATA__INIT;
@@ -125,6 +128,7 @@ static int group_create(brev_client *client, const char *project, const char *cl
         req.metadata = &meta;
         req.spec = &spec;
         rc = bn_res_create(client->rpc, &bn_kind_security_group, &req.base, &wait, NULL);
+        *created = rc != BREV_EEXISTS;
         if (rc == BREV_EEXISTS) {
             /* Another process created it between our lookup and our create. */
             brev_error_clear();
@@ -234,15 +238,39 @@ static int cluster_fill(brev_client *client, const char *project, const char *cl
 }
 
 /* Finds or creates the group and its base rules; *group_out owned by the caller. */
+/* A group this call created but could not finish (its base rules failed, or
+ * the caller cancelled) is deleted again, so no half-built group is left;
+ * the caller sees the original error. */
+static void undo_group(brev_client *client, const char *project, const char *cluster_id)
+{
+    Nebius__Vpc__V1__SecurityGroup *group = NULL;
+    brev_error saved;
+    int rc;
+
+    bn_err_save(&saved);
+    bn_client_cleanup_begin();
+    rc = bn_policy_group_get(client, project, cluster_id, &group);
+    if (rc == BREV_OK && bn_policy_group_check_owned(group, cluster_id) == BREV_OK)
+        rc = bn_policy_group_delete(client, group->metadata->id);
+    if (rc < 0 && rc != BREV_ENOTFOUND)
+        bn_log(&client->logger, BREV_LOG_WARN, "security group of cluster %s may be left half-built: %s",
+               cluster_id, brev_error_message());
+    if (group)
+        protobuf_c_message_free_unpacked(&group->base, NULL);
+    bn_client_cleanup_end();
+    bn_err_restore(&saved);
+}
+
 static int ensure_group(brev_client *client, const char *project, const char *cluster_id,
                         Nebius__Vpc__V1__SecurityGroup **group_out)
 {
     Nebius__Vpc__V1__SecurityGroup *group = NULL;
+    int created = 0;
     int rc = bn_policy_group_get(client, project, cluster_id, &group);
 
     if (rc == BREV_ENOTFOUND) {
         brev_error_clear();
-        rc = group_create(client, project, cluster_id);
+        rc = group_create(client, project, cluster_id, &created);
         if (rc == BREV_OK)
             rc = bn_policy_group_get(client, project, cluster_id, &group);
     }
@@ -252,6 +280,8 @@ static int ensure_group(brev_client *client, const char *project, const char *cl
      * leaves a group that isolates but lets nothing out. */
     if (rc == BREV_OK)
         rc = ensure_base_rules(client, group->metadata->id);
+    if (rc < 0 && created)
+        undo_group(client, project, cluster_id);
     if (rc < 0) {
         if (group)
             protobuf_c_message_free_unpacked(&group->base, NULL);

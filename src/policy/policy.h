@@ -68,6 +68,9 @@ int bn_policy_instance_in_cluster(const ProtobufCMessage *instance, const char *
  * instance create path needs. */
 int bn_policy_cluster_group(brev_client *client, const char *cluster_id, char **group_id);
 
+/* Deletes the group's rules, then the group (waiting for each). */
+int bn_policy_group_delete(brev_client *client, const char *group_id);
+
 /* After an instance of the cluster was terminated: deletes the cluster's
  * group and rules when no instance of it remains, unless the client keeps
  * empty clusters. A cluster without a group is already released (BREV_OK). */

@@ -103,6 +103,10 @@ class LifecycleTest(CliTestCase):
         self.assertEqual(self.cli_json("instance", "get", iid)["name"], "life-1")
         self.assertEqual(self.cli_json("instance", "get", "life-1")["id"], iid)
 
+        # A status it never reaches within the timeout: exit 5.
+        r = self.cli("instance", "wait", iid, "--status", "stopped", "--timeout", "0.3", expect=5)
+        self.assertTrue(r.err.startswith("brev-nebius: "), r.err)
+
         stopped = self.cli_json("instance", "stop", "life-1")
         self.assertEqual(stopped, [{"id": iid, "action": "stop", "ok": True, "status": "stopped"}])
         self.assertEqual(self.instances()[iid]["status"]["state"], "STOPPED")

@@ -146,8 +146,9 @@ class ConfigTest(CliTestCase):
         self.assertEqual(r.rc, 0, r)
         self.assertEqual(r.json()["subject"], sc["sub"])
         d = self.show("--config", path)
-        self.assertEqual(d["credentials"]["kind"], "credentials JSON")
-        self.assertIsNone(d["credentials"]["value"])  # never shown
+        # The CLI hands the key file to the library, which alone reads it.
+        self.assertEqual(d["credentials"]["kind"], "private key file")
+        self.assertEqual(d["credentials"]["value"], pem)
         self.assertNotIn("PRIVATE", json.dumps(d))
         # key-id is accepted for public-key-id; a missing id is a config error.
         path2 = self.write_config(read(path).replace("public-key-id", "key-id"), "alt.yaml")

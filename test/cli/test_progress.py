@@ -104,6 +104,35 @@ class ProgressTest(CliTestCase):
             self.cli("instance", "terminate", inst["metadata"]["id"])
         if not left:
             self.assertIn("no instance named cancel-1 exists", err)
+        # The cluster's security group, if it is still there, is named too.
+        groups = self.cluster_groups("cancel-1")
+        for group in groups:
+            self.assertIn(group["metadata"]["id"], err)
+            self.cli("cluster", "delete", "cancel-1")
+
+    def test_ctrl_c_while_the_cluster_group_is_made_names_the_group(self):
+        proc = subprocess.Popen([CLI] + self.create_args("cancel-2", "--cluster", "cancel-grp"),
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                env=clean_env(self.home), stdin=subprocess.DEVNULL)
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and not self.cluster_groups("cancel-grp"):
+            time.sleep(0.02)
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=60)
+        self.assertEqual(proc.returncode, 7, err)
+        self.assertEqual(out, "")
+        groups = self.cluster_groups("cancel-grp")
+        for group in groups:
+            self.assertIn(group["metadata"]["id"], err)
+            self.assertIn("brev-nebius cluster delete cancel-grp", err)
+        if groups:
+            self.cli("cluster", "delete", "cancel-grp")
+        self.assertEqual(self.cluster_groups("cancel-grp"), [])
+        self.assertEqual([i for i in self.instances().values() if i["metadata"]["name"] == "cancel-2"], [])
+
+    def cluster_groups(self, cluster):
+        return [g for g in self.sim.admin.resources("security_group").values()
+                if g["metadata"].get("labels", {}).get("brev-cluster-id") == cluster]
 
     def test_ctrl_c_during_a_read_only_command_ends_it_at_once(self):
         # Nothing to clean up: Ctrl-C ends the process the usual way (killed by SIGINT).

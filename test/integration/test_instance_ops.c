@@ -32,15 +32,21 @@ START_TEST(start_without_capacity_is_ecapacity)
     ix_fault("/nebius.compute.v1.InstanceService/Start", CODE_RESOURCE_EXHAUSTED, "not_enough_resources", 0, 0, 0,
              0);
     ck_assert_int_eq(brev_instance_start(ix_client, id, 30000), BREV_ECAPACITY);
-    ck_assert(brev_error_last()->service_error[0] != '\0'); /* the ServiceError code travelled along */
+    /* the ServiceError code travelled along */
+    ck_assert_str_eq(brev_error_last()->service_error, "NotEnoughResources");
     bn_test_clear_faults(ix_client);
-    /* or by its operation */
+    /* or by its operation: the code, the ServiceError and the text all survive the wait */
     ix_fault("/nebius.compute.v1.InstanceService/Start", CODE_RESOURCE_EXHAUSTED, "not_enough_resources", 0, 1, 0,
              0);
     ck_assert_int_eq(brev_instance_start(ix_client, id, 30000), BREV_ECAPACITY);
+    ck_assert_str_eq(brev_error_last()->service_error, "NotEnoughResources");
+    ck_assert_msg(strstr(brev_error_message(), "RESOURCE_EXHAUSTED") != NULL, "message: %s", brev_error_message());
     bn_test_clear_faults(ix_client);
     ix_fault("/nebius.compute.v1.InstanceService/Start", CODE_RESOURCE_EXHAUSTED, "quota_failure", 0, 1, 0, 0);
     ck_assert_int_eq(brev_instance_start(ix_client, id, 30000), BREV_EQUOTA);
+    ck_assert_str_eq(brev_error_last()->service_error, "QuotaFailure");
+    ck_assert_msg(strstr(brev_error_message(), "compute.instance.gpu.h100") != NULL, "message: %s",
+                  brev_error_message());
     bn_test_clear_faults(ix_client);
     ck_assert_int_eq(brev_instance_get(ix_client, id, &in), 0);
     ck_assert_int_eq(in->status, BREV_LIFECYCLE_STOPPED);
@@ -105,6 +111,59 @@ START_TEST(progress_is_reported_and_can_cancel)
     ck_assert_int_ge(calls, 1);
     brev_client_free(c);
     free(id);
+}
+END_TEST
+
+/* A caller's "stop waiting" that stays on once given, like a Ctrl-C flag:
+ * it must stop the create, never the cleanup that follows. */
+typedef struct sticky_cancel {
+    const char *at; /* cancel at the first progress report whose `what` contains this */
+    int on;
+    int calls;
+} sticky_cancel;
+
+static int cancel_and_stay_cancelled(const brev_progress *p, void *payload)
+{
+    sticky_cancel *c = payload;
+    c->calls++;
+    if (!c->on && p->what && strstr(p->what, c->at))
+        c->on = 1;
+    return c->on;
+}
+
+static void cancelled_create_leaves_nothing(const char *at, const char *name)
+{
+    brev_client_options co;
+    brev_create_instance_options o;
+    brev_instance *in = NULL;
+    brev_client *c;
+    sticky_cancel cancel = {at, 0, 0};
+    ix_counts before = ix_snapshot();
+
+    bn_test_client_options(&ix_sim, &co);
+    co.progress = cancel_and_stay_cancelled;
+    co.progress_payload = &cancel;
+    ck_assert_int_eq(brev_client_new(&c, &co), 0);
+    ix_opts(&o, name, name);
+    o.cluster_id = name; /* a new cluster: its group is made by this create */
+    ck_assert_int_eq(brev_instance_create(c, &o, &in), BREV_ECANCELLED);
+    ck_assert_ptr_null(in);
+    ck_assert_int_eq(cancel.on, 1);
+    brev_client_free(c);
+    ix_assert_nothing_left(before);
+}
+
+START_TEST(cancel_during_cluster_setup_leaves_no_half_built_group)
+{
+    IX_SIM_ONLY();
+    cancelled_create_leaves_nothing("security group", "cancel-group");
+}
+END_TEST
+
+START_TEST(cancel_during_instance_create_still_cleans_up_everything)
+{
+    IX_SIM_ONLY();
+    cancelled_create_leaves_nothing("instance", "cancel-inst");
 }
 END_TEST
 
@@ -188,6 +247,8 @@ static Suite *suite(void)
     tcase_add_test(tc, wait_times_out);
     tcase_add_test(tc, wait_on_a_failed_instance_is_eprecondition);
     tcase_add_test(tc, progress_is_reported_and_can_cancel);
+    tcase_add_test(tc, cancel_during_cluster_setup_leaves_no_half_built_group);
+    tcase_add_test(tc, cancel_during_instance_create_still_cleans_up_everything);
     suite_add_tcase(s, tc);
     tc = tcase_create("paging");
     tcase_add_unchecked_fixture(tc, paged_sim_up, ix_sim_down);

@@ -226,6 +226,79 @@ START_TEST(json_text_parses)
 }
 END_TEST
 
+/* --- the Nebius CLI profile's key-file form --------------------------------- */
+
+START_TEST(key_file_form_loads)
+{
+    bn_test_log *log = bn_test_log_new();
+    bn_logger logger = {bn_test_log_fn, log, BREV_LOG_DEBUG};
+    bn_sa_credentials c;
+
+    bn_test_write_file(path, rsa_pem, 0644);
+    ck_assert_int_eq(bn_sa_credentials_from_key_file(&c, SA, KID, path, &logger), 0);
+    ck_assert_str_eq(c.service_account_id, SA);
+    ck_assert_str_eq(c.key_id, KID);
+    ck_assert_str_eq(c.private_key_pem, rsa_pem);
+    bn_sa_credentials_clear(&c);
+    ck_assert(bn_test_log_contains(log, "private key file"));
+    ck_assert(bn_test_log_contains(log, "readable by group or others (mode 644)"));
+    ck_assert(!bn_test_log_contains(log, "PRIVATE KEY"));
+    bn_test_log_free(log);
+}
+END_TEST
+
+START_TEST(key_file_form_checks_the_key_and_the_ids)
+{
+    bn_sa_credentials c;
+    char *enc = bn_test_genpkey("-algorithm RSA -pkeyopt rsa_keygen_bits:1024 -aes256 -pass pass:x");
+
+    bn_test_write_file(path, rsa_pem, 0600);
+    ck_assert_int_eq(bn_sa_credentials_from_key_file(&c, NULL, KID, path, NULL), BREV_ECREDENTIALS);
+    ck_assert_ptr_nonnull(strstr(brev_error_message(), "service_account_id"));
+    ck_assert_int_eq(bn_sa_credentials_from_key_file(&c, SA, "", path, NULL), BREV_ECREDENTIALS);
+    ck_assert_ptr_nonnull(strstr(brev_error_message(), "public_key_id"));
+    ck_assert_int_eq(bn_sa_credentials_from_key_file(&c, SA, KID, dir, NULL), BREV_ECREDENTIALS);
+    ck_assert_ptr_nonnull(strstr(brev_error_message(), "private key file"));
+    ck_assert_ptr_nonnull(strstr(brev_error_message(), "directory"));
+
+    bn_test_write_file(path, enc, 0600);
+    free(enc);
+    ck_assert_int_eq(bn_sa_credentials_from_key_file(&c, SA, KID, path, NULL), BREV_ECREDENTIALS);
+    ck_assert_ptr_nonnull(strstr(brev_error_message(), "encrypted with a pass phrase"));
+    bn_test_write_file(path, "not a key\n", 0600);
+    ck_assert_int_eq(bn_sa_credentials_from_key_file(&c, SA, KID, path, NULL), BREV_ECREDENTIALS);
+    ck_assert_ptr_nonnull(strstr(brev_error_message(), "not a PEM private key"));
+    ck_assert_ptr_null(c.private_key_pem);
+}
+END_TEST
+
+START_TEST(client_new_with_the_key_file_form)
+{
+    brev_client_options o;
+    brev_client *c = NULL;
+
+    bn_test_write_file(path, rsa_pem, 0600);
+    brev_client_options_init(&o, BREV_CLIENT_OPTIONS_VERSION);
+    o.use_env = 0;
+    o.endpoint = "localhost:1";
+    o.project_id = "project-unit";
+    o.service_account_id = SA;
+    o.public_key_id = KID;
+    o.private_key_file = path;
+    ck_assert_msg(brev_client_new(&c, &o) == BREV_OK, "%s", brev_error_message());
+    brev_client_free(c);
+    c = NULL;
+
+    o.private_key_file = NULL; /* ids without a key */
+    ck_assert_int_eq(brev_client_new(&c, &o), BREV_ECREDENTIALS);
+    ck_assert_ptr_nonnull(strstr(brev_error_message(), "need private_key_file"));
+    o.private_key_file = path;
+    o.credentials_file = path; /* and a second source */
+    ck_assert_int_eq(brev_client_new(&c, &o), BREV_EINVAL);
+    ck_assert_ptr_null(c);
+}
+END_TEST
+
 /* --- through the public API: fails at once, nothing else needed ------------ */
 
 START_TEST(client_new_fails_at_once_on_bad_file)
@@ -375,6 +448,8 @@ Suite *suite(void)
     tcase_add_test(tc, group_readable_file_warns_but_loads);
     tcase_add_test(tc, private_file_loads_silently);
     tcase_add_test(tc, json_text_parses);
+    tcase_add_test(tc, key_file_form_loads);
+    tcase_add_test(tc, key_file_form_checks_the_key_and_the_ids);
     suite_add_tcase(s, tc);
 
     tcase_add_unchecked_fixture(api, case_up, case_down);
@@ -383,6 +458,7 @@ Suite *suite(void)
     tcase_add_test(api, client_new_fails_at_once_on_bad_file);
     tcase_add_test(api, client_new_without_credentials);
     tcase_add_test(api, client_new_two_sources_refused);
+    tcase_add_test(api, client_new_with_the_key_file_form);
     tcase_add_test(api, options_version_checked);
     tcase_add_test(api, env_json_text_path_and_token);
     tcase_add_test(api, no_project_is_a_clear_error);

@@ -56,6 +56,11 @@ class RpcError(Exception):
 
 
 def service_error(service, code, detail_field=None, detail=None, retry_type=RETRY_UNSPECIFIED):
+    """ServiceError as the real API sends it: its code names the detail
+    ("NotEnoughResources", "QuotaFailure", "ResourceNotFound", ...), the gRPC
+    code name only when there is no detail."""
+    if detail is not None:
+        code = detail.DESCRIPTOR.name
     se = protos.msg("nebius.common.v1.ServiceError")(service=service, code=code, retry_type=retry_type)
     if detail_field is not None:
         getattr(se, detail_field).CopyFrom(detail)

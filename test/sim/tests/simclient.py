@@ -2,6 +2,7 @@
 import base64
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -92,6 +93,8 @@ class Sim:
         self.startup_seconds = time.monotonic() - t0
         if not line.startswith("READY "):
             self.proc.kill()
+            self.proc.wait()
+            shutil.rmtree(self.tmp, ignore_errors=True)
             raise RuntimeError("sim did not start: %r %s" % (line, self.proc.stderr.read()))
         self.ready_line = line.strip()
         self.port = int(line.split()[1])
@@ -102,16 +105,19 @@ class Sim:
             self.creds = json.load(fh)
         self.token = None
 
-    def close(self):
+    def close(self, keep_files=False):
+        """Stops the simulator (SIGTERM) and returns its exit status; removes its files unless asked."""
         self.channel.close()
         self.proc.terminate()
         try:
-            self.proc.wait(5)
+            self.proc.wait(10)
         except subprocess.TimeoutExpired:
             self.proc.kill()
             self.proc.wait()
         self.proc.stdout.close()
         self.proc.stderr.close()
+        if not keep_files:
+            shutil.rmtree(self.tmp, ignore_errors=True)
         return self.proc.returncode
 
     # --- raw calls -------------------------------------------------------------------------------
@@ -264,7 +270,6 @@ def service_error_of(rpc_error):
     return None, []
 
 
-import shutil  # noqa: E402
 import unittest  # noqa: E402
 
 
@@ -280,7 +285,6 @@ class SimTestCase(unittest.TestCase):
     @classmethod
     def tearDownClass(cls):
         rc = cls.sim.close()
-        shutil.rmtree(cls.sim.tmp, ignore_errors=True)
         if rc != 0:
             raise AssertionError("nebius-sim exited with %s" % rc)
 

@@ -17,6 +17,7 @@ from simclient import CERTS, M, PROJECT, PYDIR, REPO, SIM, Sim
 class StartupTest(unittest.TestCase):
     def test_ready_line_time_and_clean_exit(self):
         sim = Sim()
+        self.addCleanup(shutil.rmtree, sim.tmp, True)
         try:
             print("\nnebius-sim start-up: %.3f s (%s)" % (sim.startup_seconds, sim.ready_line), file=sys.stderr)
             self.assertRegex(sim.ready_line, r"^READY [0-9]+$")
@@ -44,7 +45,6 @@ class StartupTest(unittest.TestCase):
         self.assertEqual(err, "")   # quiet without --verbose
         with open(sim.state_file) as fh:
             state = json.load(fh)
-        shutil.rmtree(sim.tmp, ignore_errors=True)
         kinds = [r["kind"] for r in state["resources"].values()]
         self.assertIn("instance", kinds)
         self.assertEqual(state["tokens_issued"], 1)
