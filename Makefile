@@ -192,6 +192,10 @@ FUZZ_BIN     := $(FUZZ_SRC:test/fuzz/%.c=$(BUILD)/fuzz/%)
 FUZZ_OBJ     := $(LIB_SRC:%.c=$(BUILD)/fuzz/obj/%.o) $(GEN_SRC:%.c=$(BUILD)/fuzz/obj/%.o)
 FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=undefined -g -O1
 
+# Keep the instrumented objects: make would otherwise delete them as
+# intermediates and rebuild the whole library for every `make fuzz`.
+.SECONDARY: $(FUZZ_OBJ)
+
 $(BUILD)/fuzz/obj/%.o: %.c
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(COMMON) $(FUZZ_SAN) -fsanitize=fuzzer-no-link -w -c $< -o $@

@@ -1,4 +1,5 @@
 /* Nebius compute.v1 Instance (+ its boot disk) -> brev_instance. */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -41,6 +42,15 @@ void brev_instance_list_free(brev_instance_list *list)
     free(list);
 }
 
+/* n units of 2^shift bytes, or 0 (unknown) when the server's number is
+ * negative or too large for int64 bytes: a shift would overflow. */
+static int64_t scaled(int64_t n, unsigned shift)
+{
+    if (n < 0 || n > (INT64_MAX >> shift))
+        return 0;
+    return n << shift;
+}
+
 int64_t bn_disk_size_bytes(const Nebius__Compute__V1__Disk *disk)
 {
     const Nebius__Compute__V1__DiskSpec *s = disk ? disk->spec : NULL;
@@ -51,13 +61,13 @@ int64_t bn_disk_size_bytes(const Nebius__Compute__V1__Disk *disk)
         return 0;
     switch (s->size_case) {
     case NEBIUS__COMPUTE__V1__DISK_SPEC__SIZE_SIZE_BYTES:
-        return s->size_bytes;
+        return scaled(s->size_bytes, 0);
     case NEBIUS__COMPUTE__V1__DISK_SPEC__SIZE_SIZE_KIBIBYTES:
-        return s->size_kibibytes << 10;
+        return scaled(s->size_kibibytes, 10);
     case NEBIUS__COMPUTE__V1__DISK_SPEC__SIZE_SIZE_MEBIBYTES:
-        return s->size_mebibytes << 20;
+        return scaled(s->size_mebibytes, 20);
     case NEBIUS__COMPUTE__V1__DISK_SPEC__SIZE_SIZE_GIBIBYTES:
-        return s->size_gibibytes << 30;
+        return scaled(s->size_gibibytes, 30);
     default:
         return 0;
     }

@@ -53,6 +53,7 @@ typedef struct create {
     double deadline;
     Nebius__Compute__V1__Image *image;
     brev_cluster *cluster;
+    int cluster_created; /* this create made the cluster's group */
     char *subnet_id;
     char *disk_id;     /* set once the disk is ours */
     char *instance_id; /* set once the instance is known */
@@ -188,7 +189,7 @@ static int resolve_image(create *c, int gpu)
     min = c->image->status ? c->image->status->min_disk_size_bytes : 0;
     if (min > c->disk_gib * BN_GIB)
         return bn_err_set(BREV_EINVAL, "disk_size_gib %lld is smaller than the image's minimum of %lld GiB (image %s)",
-                          (long long)c->disk_gib, (long long)((min + BN_GIB - 1) / BN_GIB), c->image->metadata->id);
+                          (long long)c->disk_gib, (long long)(min / BN_GIB + (min % BN_GIB != 0)), c->image->metadata->id);
     arch = bn_platform_architecture(c->platform);
     if (c->image->spec && strcmp(arch, "unknown") != 0) {
         int img = c->image->spec->cpu_architecture;
@@ -509,8 +510,9 @@ static void rollback(create *c)
         else
             note(notes, sizeof notes, "boot disk %s NOT deleted: %s", c->disk_id, brev_error_message());
     }
-    /* The group may have been made for this instance alone. */
-    if (c->cluster && bn_policy_cluster_release(c->client, c->cluster_id) < 0)
+    /* A group made for this instance alone goes with it; one that was there
+     * before (perhaps with the caller's firewall rules) stays. */
+    if (c->cluster && c->cluster_created && bn_policy_cluster_release(c->client, c->cluster_id) < 0)
         note(notes, sizeof notes, "security group of cluster %s not released: %s", c->cluster_id,
              brev_error_message());
     bn_client_cleanup_end();
@@ -551,7 +553,7 @@ static int run(create *c, brev_instance **out)
     }
     if ((rc = check_name_free(c)) < 0 || (rc = resolve_type(c, &gpu)) < 0 || (rc = resolve_image(c, gpu)) < 0)
         return rc;
-    rc = brev_cluster_ensure(c->client, c->cluster_id, &c->cluster);
+    rc = bn_policy_cluster_ensure(c->client, c->cluster_id, &c->cluster, &c->cluster_created);
     if (rc < 0)
         return bn_err_prefix("security group of cluster %s", c->cluster_id);
     if ((rc = pick_subnet(c)) < 0 || (rc = create_disk(c)) < 0 || (rc = create_instance(c)) < 0)

@@ -210,6 +210,42 @@ static int is_true(const char *v)
     return v && strcmp(v, "true") == 0;
 }
 
+/* The boot disk to delete with a managed instance: the disk it boots from
+ * (the label only when the spec names none), and only when that disk carries
+ * our labels for the same ref_id, so a label that was edited or copied never
+ * gets a disk the library did not make deleted. *disk_id NULL = none. */
+static int own_boot_disk(brev_client *client, const Nebius__Compute__V1__Instance *inst, char **disk_id)
+{
+    const char *id = bn_instance_boot_disk_id(inst);
+    const char *ref = bn_meta_label(inst->metadata, BN_LABEL_REF_ID);
+    const Nebius__Common__V1__ResourceMetadata *meta;
+    ProtobufCMessage *msg = NULL;
+    const char *disk_ref;
+    int rc;
+
+    *disk_id = NULL;
+    if (!*id)
+        return BREV_OK;
+    rc = bn_res_get(client->rpc, &bn_kind_disk, id, &msg);
+    if (rc == BREV_ENOTFOUND) {
+        brev_error_clear();
+        return BREV_OK;
+    }
+    if (rc < 0)
+        return rc;
+    meta = ((const Nebius__Compute__V1__Disk *)msg)->metadata;
+    disk_ref = bn_meta_label(meta, BN_LABEL_REF_ID);
+    if (is_true(bn_meta_label(meta, BN_LABEL_MANAGED)) && ref && disk_ref && strcmp(ref, disk_ref) == 0) {
+        *disk_id = bn_strdup(id);
+        rc = *disk_id ? BREV_OK : BREV_ENOMEM;
+    } else {
+        bn_log(&client->logger, BREV_LOG_INFO, "terminate: boot disk %s of %s was not made by this library; kept",
+               id, inst->metadata->id);
+    }
+    protobuf_c_message_free_unpacked(msg, NULL);
+    return rc;
+}
+
 int brev_instance_terminate(brev_client *client, const char *instance_id, unsigned timeout_ms)
 {
     ProtobufCMessage *msg = NULL;
@@ -227,11 +263,18 @@ int brev_instance_terminate(brev_client *client, const char *instance_id, unsign
     inst = (const Nebius__Compute__V1__Instance *)msg;
     /* Only what this library made is deleted with the instance. */
     managed = is_true(bn_meta_label(inst->metadata, BN_LABEL_MANAGED));
-    if (managed && bn_meta_label(inst->metadata, BN_LABEL_BOOT_DISK_ID))
-        disk_id = bn_strdup(bn_meta_label(inst->metadata, BN_LABEL_BOOT_DISK_ID));
-    if (managed && bn_meta_label(inst->metadata, BN_LABEL_CLUSTER_ID))
+    if (managed)
+        rc = own_boot_disk(client, inst, &disk_id);
+    if (rc == BREV_OK && managed && bn_meta_label(inst->metadata, BN_LABEL_CLUSTER_ID)) {
         cluster_id = bn_strdup(bn_meta_label(inst->metadata, BN_LABEL_CLUSTER_ID));
+        if (!cluster_id)
+            rc = bn_err_set(BREV_ENOMEM, "out of memory");
+    }
     protobuf_c_message_free_unpacked(msg, NULL);
+    if (rc < 0) {
+        bn_err_prefix("terminating instance %s (nothing deleted)", instance_id);
+        goto out;
+    }
 
     rc = bn_instance_delete_and_wait(client, instance_id, budget, 1);
     if (rc < 0) {

@@ -36,6 +36,59 @@ static int is_b64(int c)
     return isalnum(c) || c == '+' || c == '/' || c == '=';
 }
 
+/* The next UTF-8 code point of s (strict: no overlong forms, surrogates or
+ * values past U+10FFFF); its byte length, or 0 when s is not valid UTF-8. */
+static size_t utf8_next(const unsigned char *s, uint32_t *cp)
+{
+    size_t len;
+    uint32_t min;
+
+    if (s[0] < 0x80) {
+        *cp = s[0];
+        return 1;
+    }
+    if ((s[0] & 0xe0) == 0xc0)
+        len = 2, min = 0x80, *cp = s[0] & 0x1f;
+    else if ((s[0] & 0xf0) == 0xe0)
+        len = 3, min = 0x800, *cp = s[0] & 0x0f;
+    else if ((s[0] & 0xf8) == 0xf0)
+        len = 4, min = 0x10000, *cp = s[0] & 0x07;
+    else
+        return 0;
+    for (size_t i = 1; i < len; i++) {
+        if ((s[i] & 0xc0) != 0x80)
+            return 0;
+        *cp = (*cp << 6) | (s[i] & 0x3f);
+    }
+    if (*cp < min || *cp > 0x10ffff || (*cp >= 0xd800 && *cp <= 0xdfff))
+        return 0;
+    return len;
+}
+
+/* The key travels inside our #cloud-config as a YAML string: a byte that is
+ * not UTF-8 or a character YAML refuses (C1 controls, U+FFFE/U+FFFF) makes
+ * cloud-init drop the whole document, and YAML's extra line breaks (U+0085,
+ * U+2028, U+2029) and U+FEFF would change the key on the way. */
+static int check_text(const char *key)
+{
+    const unsigned char *p = (const unsigned char *)key;
+
+    while (*p) {
+        uint32_t cp;
+        size_t n = utf8_next(p, &cp);
+
+        if (n == 0)
+            return bn_err_set(BREV_EINVAL, "SSH key is not valid UTF-8 (byte 0x%02x at offset %zu)", *p,
+                              (size_t)(p - (const unsigned char *)key));
+        if ((cp >= 0x7f && cp <= 0x9f) || cp == 0x2028 || cp == 0x2029 || cp == 0xfeff || cp == 0xfffe ||
+            cp == 0xffff)
+            return bn_err_set(BREV_EINVAL, "SSH key contains the character U+%04X, which cloud-init cannot carry",
+                              (unsigned)cp);
+        p += n;
+    }
+    return BREV_OK;
+}
+
 /* Decodes the blob and checks its leading string is the declared type. */
 static int check_blob(const char *b64, size_t len, const char *type, size_t type_len)
 {
@@ -92,6 +145,8 @@ int bn_validate_ssh_key(const char *key)
         if (iscntrl((unsigned char)*p) && *p != '\t')
             return bn_err_set(BREV_EINVAL, "SSH key contains a control character");
     }
+    if (check_text(key) != BREV_OK)
+        return BREV_EINVAL;
     if (strstr(key, "PRIVATE KEY"))
         return bn_err_set(BREV_EINVAL, "SSH key: this is a private key; pass the public key (the .pub file)");
     type = key;

@@ -262,7 +262,7 @@ static void undo_group(brev_client *client, const char *project, const char *clu
 }
 
 static int ensure_group(brev_client *client, const char *project, const char *cluster_id,
-                        Nebius__Vpc__V1__SecurityGroup **group_out)
+                        Nebius__Vpc__V1__SecurityGroup **group_out, int *created_out)
 {
     Nebius__Vpc__V1__SecurityGroup *group = NULL;
     int created = 0;
@@ -288,6 +288,8 @@ static int ensure_group(brev_client *client, const char *project, const char *cl
         return bn_err_prefix("cluster %s", cluster_id);
     }
     *group_out = group;
+    if (created_out)
+        *created_out = created;
     return BREV_OK;
 }
 
@@ -304,7 +306,7 @@ int bn_policy_cluster_group(brev_client *client, const char *cluster_id, char **
     if (rc == BREV_OK)
         rc = bn_client_project(client, &project);
     if (rc == BREV_OK)
-        rc = ensure_group(client, project, cluster_id, &group);
+        rc = ensure_group(client, project, cluster_id, &group, NULL);
     if (rc < 0)
         return rc;
     *group_id = bn_strdup(group->metadata->id);
@@ -312,7 +314,7 @@ int bn_policy_cluster_group(brev_client *client, const char *cluster_id, char **
     return *group_id ? BREV_OK : BREV_ENOMEM;
 }
 
-int brev_cluster_ensure(brev_client *client, const char *cluster_id, brev_cluster **out)
+int bn_policy_cluster_ensure(brev_client *client, const char *cluster_id, brev_cluster **out, int *created)
 {
     Nebius__Vpc__V1__SecurityGroup *group = NULL;
     const char *project;
@@ -320,6 +322,8 @@ int brev_cluster_ensure(brev_client *client, const char *cluster_id, brev_cluste
 
     if (out)
         *out = NULL;
+    if (created)
+        *created = 0;
     if (!client)
         return bn_err_set(BREV_EINVAL, "client must not be NULL");
     rc = bn_policy_cluster_id_check(cluster_id);
@@ -328,7 +332,7 @@ int brev_cluster_ensure(brev_client *client, const char *cluster_id, brev_cluste
     rc = bn_client_project(client, &project);
     if (rc < 0)
         return rc;
-    rc = ensure_group(client, project, cluster_id, &group);
+    rc = ensure_group(client, project, cluster_id, &group, created);
     if (rc < 0)
         return rc;
     if (out)
@@ -337,6 +341,11 @@ int brev_cluster_ensure(brev_client *client, const char *cluster_id, brev_cluste
     if (rc < 0)
         return bn_err_prefix("cluster %s", cluster_id);
     return BREV_OK;
+}
+
+int brev_cluster_ensure(brev_client *client, const char *cluster_id, brev_cluster **out)
+{
+    return bn_policy_cluster_ensure(client, cluster_id, out, NULL);
 }
 
 void brev_cluster_free(brev_cluster *cluster)

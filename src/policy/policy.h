@@ -68,6 +68,11 @@ int bn_policy_instance_in_cluster(const ProtobufCMessage *instance, const char *
  * instance create path needs. */
 int bn_policy_cluster_group(brev_client *client, const char *cluster_id, char **group_id);
 
+/* brev_cluster_ensure that also tells whether this call created the group
+ * (*created may be NULL): a failed instance create releases only a group it
+ * made, never a cluster the caller prepared with its firewall rules. */
+int bn_policy_cluster_ensure(brev_client *client, const char *cluster_id, brev_cluster **out, int *created);
+
 /* Deletes the group's rules, then the group (waiting for each). */
 int bn_policy_group_delete(brev_client *client, const char *group_id);
 

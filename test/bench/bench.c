@@ -179,7 +179,14 @@ int main(int argc, char **argv)
     if (bn_test_sim_start(&sim, &so) != 0)
         return 1;
 
-    brev_client *client = bn_test_client(&sim);
+    brev_client_options co;
+    brev_client *client = NULL;
+    bn_test_client_options(&sim, &co);
+    if (brev_client_new(&client, &co) != BREV_OK) {
+        fprintf(stderr, "brev-bench: %s\n", brev_error_message());
+        bn_test_sim_stop(&sim);
+        return 1;
+    }
     printf("libbrev-nebius %s against nebius-sim on %s\n", brev_version(), sim.endpoint);
     run_serial("new client + token exchange", NULL, 20 * scale, bench_new_client, &sim);
     run_serial("image latest-by-family (cached token)", client, 300 * scale, call_latest_image,

@@ -282,6 +282,44 @@ START_TEST(a_leftover_disk_of_the_ref_id_is_reused_a_foreign_one_refused)
 }
 END_TEST
 
+/* A failed create takes back what it made, not more: a cluster the caller
+ * prepared beforehand (its group and firewall rules, no instance yet) is
+ * still there afterwards. */
+START_TEST(failed_create_keeps_a_cluster_it_did_not_make)
+{
+    brev_create_instance_options o;
+    brev_instance *in = NULL;
+    brev_firewall_rule rule = {0};
+    brev_firewall_list *rules = NULL;
+    brev_cluster *cl = NULL;
+    char *rule_id = NULL;
+    int groups;
+
+    IX_SIM_ONLY();
+    ck_assert_int_eq(brev_cluster_ensure(ix_client, "prepared", NULL), 0);
+    rule.from_port = rule.to_port = 8080;
+    rule.protocol = BREV_PROTOCOL_TCP;
+    ck_assert_int_eq(brev_firewall_add(ix_client, "prepared", &rule, &rule_id), 0);
+    groups = ix_count("security_group");
+    ix_fault("/nebius.compute.v1.InstanceService/Create", CODE_PERMISSION_DENIED, NULL, 0, 0, 0, 0);
+    ix_opts(&o, "prep-1", "prep-ref");
+    o.cluster_id = "prepared";
+    ck_assert_int_eq(brev_instance_create(ix_client, &o, &in), BREV_EPERM);
+    ck_assert_ptr_null(in);
+    bn_test_clear_faults(ix_client);
+    ck_assert_int_eq(ix_count("instance"), 0);
+    ck_assert_int_eq(ix_count("disk"), 0);
+    ck_assert_int_eq(ix_count("security_group"), groups);
+    ck_assert_msg(brev_cluster_ensure(ix_client, "prepared", &cl) == 0, "%s", brev_error_message());
+    ck_assert_int_eq(brev_firewall_list_rules(ix_client, "prepared", &rules), 0);
+    ck_assert_int_eq(rules->count, 1);
+    ck_assert_str_eq(rules->items[0].id, rule_id);
+    brev_firewall_list_free(rules);
+    brev_cluster_free(cl);
+    brev_string_free(rule_id);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("instance_create");
@@ -295,6 +333,7 @@ static Suite *suite(void)
     tc = ix_tcase("rollback");
     tcase_add_loop_test(tc, failure_at_each_step_leaves_nothing, 0, (int)(sizeof steps / sizeof steps[0]));
     tcase_add_test(tc, capacity_failure_names_the_cause_and_keeps_the_service_error);
+    tcase_add_test(tc, failed_create_keeps_a_cluster_it_did_not_make);
     suite_add_tcase(s, tc);
     tc = ix_tcase("options");
     tcase_add_test(tc, user_data_and_host_firewall_become_parts);

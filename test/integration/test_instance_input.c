@@ -124,12 +124,35 @@ START_TEST(null_arguments_are_refused)
 }
 END_TEST
 
+/* An image whose minimum disk size (from the server) is near INT64_MAX is
+ * refused with its size in GiB, without an overflow on the way. */
+START_TEST(huge_image_minimum_is_refused_without_overflow)
+{
+    brev_create_instance_options o;
+    brev_instance *in = NULL;
+    char *image;
+
+    IX_SIM_ONLY();
+    image = bn_test_mutate(ix_client, NULL, NULL, 0, "image",
+                           "{\"metadata\":{\"parent_id\":\"" IX_PROJECT "\",\"name\":\"huge-min\"},"
+                           "\"spec\":{\"image_family\":\"huge\",\"cpu_architecture\":\"AMD64\"},"
+                           "\"status\":{\"state\":\"READY\",\"min_disk_size_bytes\":\"9223372036854775807\"}}");
+    ix_opts(&o, "input-3", "input-ref-3");
+    o.image_id = image;
+    ck_assert_int_eq(brev_instance_create(ix_client, &o, &in), BREV_EINVAL);
+    ck_assert_msg(strstr(brev_error_message(), "minimum of 8589934592 GiB") != NULL, "%s", brev_error_message());
+    ck_assert_ptr_null(in);
+    free(image);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("instance_input");
     TCase *tc = ix_tcase("input");
     tcase_add_loop_test(tc, bad_option_is_refused_and_nothing_is_created, 0, (int)(sizeof cases / sizeof cases[0]));
     tcase_add_test(tc, null_arguments_are_refused);
+    tcase_add_test(tc, huge_image_minimum_is_refused_without_overflow);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -239,6 +239,36 @@ static void paged_sim_up(void)
     ix_sim_up();
 }
 
+/* Terminate deletes the boot disk the instance really boots from, and only
+ * when the library made it: a label pointing at another disk (edited, or
+ * copied from elsewhere) never gets the user's own disk deleted. */
+START_TEST(terminate_never_deletes_a_disk_it_did_not_make)
+{
+    char patch[256];
+    char *id, *users_disk;
+    brev_instance *in = NULL;
+    json_t *st;
+
+    IX_SIM_ONLY();
+    id = create_one("term-own", "term-own", NULL, NULL, 0);
+    ck_assert_int_eq(brev_instance_get(ix_client, id, &in), 0);
+    users_disk = bn_test_mutate(ix_client, NULL, NULL, 0, "disk",
+                                "{\"metadata\":{\"parent_id\":\"" IX_PROJECT "\",\"name\":\"users-data\"},"
+                                "\"spec\":{\"size_gibibytes\":\"100\",\"type\":\"NETWORK_SSD\"},"
+                                "\"status\":{\"state\":\"READY\"}}");
+    snprintf(patch, sizeof patch, "{\"metadata\":{\"labels\":{\"brev-boot-disk-id\":\"%s\"}}}", users_disk);
+    free(bn_test_mutate(ix_client, id, patch, 0, NULL, NULL));
+    ck_assert_msg(brev_instance_terminate(ix_client, id, 30000) == 0, "%s", brev_error_message());
+    st = bn_test_state(ix_client);
+    ck_assert_ptr_nonnull(ix_resource(st, users_disk));   /* the user's disk is untouched */
+    ck_assert_ptr_null(ix_resource(st, in->boot_disk_id)); /* the real boot disk is gone */
+    json_decref(st);
+    brev_instance_free(in);
+    free(users_disk);
+    free(id);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("instance_ops");
@@ -249,6 +279,7 @@ static Suite *suite(void)
     tcase_add_test(tc, progress_is_reported_and_can_cancel);
     tcase_add_test(tc, cancel_during_cluster_setup_leaves_no_half_built_group);
     tcase_add_test(tc, cancel_during_instance_create_still_cleans_up_everything);
+    tcase_add_test(tc, terminate_never_deletes_a_disk_it_did_not_make);
     suite_add_tcase(s, tc);
     tc = tcase_create("paging");
     tcase_add_unchecked_fixture(tc, paged_sim_up, ix_sim_down);

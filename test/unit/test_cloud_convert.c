@@ -186,6 +186,37 @@ START_TEST(catalogue_name_tables)
 }
 END_TEST
 
+/* Sizes come from the server: one that does not fit in int64 bytes (or is
+ * negative) reads as unknown (0), never as a shift overflow. */
+START_TEST(disk_size_from_the_server_never_overflows)
+{
+    Nebius__Compute__V1__Disk disk = NEBIUS__COMPUTE__V1__DISK__INIT;
+    Nebius__Compute__V1__DiskSpec spec = NEBIUS__COMPUTE__V1__DISK_SPEC__INIT;
+
+    disk.spec = &spec;
+    spec.size_case = NEBIUS__COMPUTE__V1__DISK_SPEC__SIZE_SIZE_GIBIBYTES;
+    spec.size_gibibytes = 64;
+    ck_assert_int_eq(bn_disk_size_bytes(&disk), (int64_t)64 << 30);
+    spec.size_gibibytes = (INT64_MAX >> 30) + 1;
+    ck_assert_int_eq(bn_disk_size_bytes(&disk), 0);
+    spec.size_gibibytes = INT64_MAX;
+    ck_assert_int_eq(bn_disk_size_bytes(&disk), 0);
+    spec.size_gibibytes = -1;
+    ck_assert_int_eq(bn_disk_size_bytes(&disk), 0);
+    spec.size_case = NEBIUS__COMPUTE__V1__DISK_SPEC__SIZE_SIZE_MEBIBYTES;
+    spec.size_mebibytes = INT64_MAX / 2;
+    ck_assert_int_eq(bn_disk_size_bytes(&disk), 0);
+    spec.size_mebibytes = INT64_MAX >> 20;
+    ck_assert_int_eq(bn_disk_size_bytes(&disk), (INT64_MAX >> 20) << 20);
+    spec.size_case = NEBIUS__COMPUTE__V1__DISK_SPEC__SIZE_SIZE_KIBIBYTES;
+    spec.size_kibibytes = INT64_MIN;
+    ck_assert_int_eq(bn_disk_size_bytes(&disk), 0);
+    spec.size_case = NEBIUS__COMPUTE__V1__DISK_SPEC__SIZE_SIZE_BYTES;
+    spec.size_bytes = -5;
+    ck_assert_int_eq(bn_disk_size_bytes(&disk), 0);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("cloud_convert");
@@ -194,6 +225,7 @@ static Suite *suite(void)
     tcase_add_test(tc, states_map_as_documented);
     tcase_add_test(tc, instance_converts_with_its_disk);
     tcase_add_test(tc, catalogue_name_tables);
+    tcase_add_test(tc, disk_size_from_the_server_never_overflows);
     suite_add_tcase(s, tc);
     return s;
 }
