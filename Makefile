@@ -118,6 +118,11 @@ $(CLI): $(CLI_OBJ) $(BUILD)/$(LIBNAME).so
 	    -Wl,-rpath,'$$ORIGIN' -Wl,-rpath,'$$ORIGIN/../lib'
 
 # --- tests ---------------------------------------------------------------
+# Objects reached only through pattern rules (test objects, the valgrind and
+# fuzz builds) are intermediates to make: it would delete them after a build
+# and rebuild every test binary on the next run. Keep every target.
+.SECONDARY:
+
 $(BUILD)/asan/test/%: $(BUILD)/asan/obj/test/%.o $(TCOMMON_OBJ) $(ASAN_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(SAN) -o $@ $< $(TCOMMON_OBJ) $(TEST_LIBS)
@@ -140,8 +145,12 @@ $(BUILD)/py/.stamp: $(PROTOS)
 deps:
 	@bash scripts/install-deps.sh
 
+# A plain `make test` builds on every core; an explicit -j is kept.
+NPROC := $(shell nproc 2>/dev/null || echo 2)
+JOBS  := $(if $(filter -j%,$(MAKEFLAGS)),,-j$(NPROC))
+
 test: deps
-	@$(MAKE) --no-print-directory all tests certs pyproto
+	@$(MAKE) --no-print-directory $(JOBS) all tests certs pyproto
 	BUILD=$(BUILD) bash scripts/run-tests.sh all
 
 test-unit: all $(UNIT_BIN) certs pyproto
@@ -192,9 +201,6 @@ FUZZ_BIN     := $(FUZZ_SRC:test/fuzz/%.c=$(BUILD)/fuzz/%)
 FUZZ_OBJ     := $(LIB_SRC:%.c=$(BUILD)/fuzz/obj/%.o) $(GEN_SRC:%.c=$(BUILD)/fuzz/obj/%.o)
 FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=undefined -g -O1
 
-# Keep the instrumented objects: make would otherwise delete them as
-# intermediates and rebuild the whole library for every `make fuzz`.
-.SECONDARY: $(FUZZ_OBJ)
 
 $(BUILD)/fuzz/obj/%.o: %.c
 	@mkdir -p $(@D)

@@ -61,8 +61,23 @@ typedef struct bn_test_sim_options {
 /* 1 when BREV_NEBIUS_LIVE=1 and NEBIUS_SERVICE_ACCOUNT_JSON + NEBIUS_PROJECT_ID are set. */
 int bn_test_live_configured(void);
 
-/* Prints once per process: how to run the live variant. */
+/* Prints once per process (or not at all when the runner already did,
+ * BREV_TEST_LIVE_NOTED=1): how to run the live variant. */
 void bn_test_live_note(void);
+
+/* In a live run, a test that needs the sim's admin service or its faults
+ * calls this and returns: prints "SKIP (live) TEST: ...", which
+ * scripts/run-tests.sh counts as skipped, not passed. */
+void bn_test_skip_live(const char *test);
+
+/* Returns from the calling test when the run is live. */
+#define BN_SIM_ONLY(sim)                                                                                               \
+    do {                                                                                                               \
+        if ((sim).live) {                                                                                              \
+            bn_test_skip_live(__func__);                                                                               \
+            return;                                                                                                    \
+        }                                                                                                              \
+    } while (0)
 
 /* The build directory ($BREV_TEST_BUILD or "build"). */
 const char *bn_test_build_dir(void);

@@ -20,8 +20,8 @@ else bad "symbols other than brev_ exported: $(head -5 <<<"$others" | tr '\n' ' 
 soname=$(objdump -p "$so" | awk '/SONAME/ {print $2}')
 [ "$soname" = libbrev-nebius.so.0 ] && ok "soname is $soname" || bad "soname is '$soname'"
 
-if make --no-print-directory -q BUILD="$BUILD" lib cli; then ok "make with nothing changed rebuilds nothing"
-else bad "make -q says the library or CLI is out of date right after a build"; fi
+if make --no-print-directory -q BUILD="$BUILD" lib cli tests; then ok "make with nothing changed rebuilds nothing (library, CLI, test binaries)"
+else bad "make -q says the library, CLI or test binaries are out of date right after a build"; fi
 
 for h in include/brev/*.h; do
   printf '#include <brev/%s>\nint main(void) { return 0; }\n' "$(basename "$h")" > "$tmp/h.c"

@@ -64,10 +64,7 @@ static inline void ix_client_down(void)
 
 #define IX_SIM_ONLY()                                                                                                  \
     do {                                                                                                               \
-        if (ix_sim.live) {                                                                                             \
-            bn_test_live_note();                                                                                       \
-            return;                                                                                                    \
-        }                                                                                                              \
+        BN_SIM_ONLY(ix_sim);                                                                                              \
     } while (0)
 
 static inline TCase *ix_tcase(const char *name)

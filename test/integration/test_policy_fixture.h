@@ -51,10 +51,7 @@ static __attribute__((unused)) void fx_client_down(void)
 /* Every test here plants state through the admin service: sim only. */
 #define FX_SIM_ONLY()                                                                                                  \
     do {                                                                                                               \
-        if (fx_sim.live) {                                                                                             \
-            bn_test_live_note();                                                                                       \
-            return;                                                                                                    \
-        }                                                                                                              \
+        BN_SIM_ONLY(fx_sim);                                                                                              \
     } while (0)
 
 static __attribute__((unused)) TCase *fx_tcase(const char *name)
