@@ -181,7 +181,10 @@ def parse_args(argv):
     p = argparse.ArgumentParser(prog="nebius-sim", description="Local Nebius API simulator (gRPC over TLS)")
     p.add_argument("--port", type=int, default=0)
     p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--certs", required=True, help="directory made by scripts/gen-test-certs.sh")
+    p.add_argument("--certs", required=True,
+                   help="directory made by scripts/gen-test-certs.sh: server certificates, and "
+                        "service-account.key, the preset service account's key (generated at start "
+                        "when that file is missing)")
     p.add_argument("--cert-variant", choices=("good", "otherca", "wronghost"), default="good")
     p.add_argument("--token-ttl", type=float, default=3600)
     p.add_argument("--op-delay", type=float, default=0.2)
@@ -198,12 +201,44 @@ def parse_args(argv):
     return a
 
 
+PRESET_KEY_FILE = "service-account.key"
+
+
+def _preset_key(path):
+    """The preset service account's private key: PATH if it exists, else a fresh one.
+
+    Returns the key, or the exception to raise (it runs in a thread): a key file
+    that exists but cannot be used is an error, not a reason to fall back."""
+    from . import iam
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read()
+    except FileNotFoundError:
+        return iam.generate_key()
+    except OSError as e:
+        return OSError("%s: %s" % (path, e.strerror or e))
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    try:
+        key = serialization.load_pem_private_key(data, None)
+    except (ValueError, TypeError) as e:
+        return ValueError("%s: not an unencrypted PEM private key (%s); delete it and re-run "
+                          "scripts/gen-test-certs.sh" % (path, e))
+    if not isinstance(key, rsa.RSAPrivateKey) or key.key_size < 2048:
+        return ValueError("%s: must be an RSA key of at least 2048 bits (RS256); delete it and re-run "
+                          "scripts/gen-test-certs.sh" % path)
+    return key
+
+
 def build(args):
     """Creates state, presets and the server (not started). Returns (server, state, port)."""
     from . import iam
-    # RSA key generation dominates start-up; it runs in C without the GIL, so overlap it with loading.
+    # The preset account's key comes from the certs dir (gen-test-certs.sh makes it once): generating
+    # a 2048-bit RSA key at every start took 0.3-1 s. Loading it (OpenSSL checks the key) and, when
+    # the file is missing, generating one both run in C without the GIL: overlap them with loading.
     keybox = []
-    keygen = threading.Thread(target=lambda: keybox.append(iam.generate_key()), daemon=True)
+    key_path = os.path.join(args.certs, PRESET_KEY_FILE)
+    keygen = threading.Thread(target=lambda: keybox.append(_preset_key(key_path)), daemon=True)
     keygen.start()
     from . import admin, compute, operations, state, vpc
     protos.load(args.pydir)
@@ -212,6 +247,8 @@ def build(args):
     st = state.State(cfg)
     admin.install_presets(st)
     keygen.join()
+    if isinstance(keybox[0], Exception):
+        raise keybox[0]
     _, _, creds_json = iam.create_service_account(st, "sim-service-account", state.SERVICE_ACCOUNT_ID,
                                                   state.PUBLIC_KEY_ID, keybox[0])
     if args.sa_key_out:
