@@ -1,4 +1,6 @@
 """Compute: instance create validation, lifecycle, disks, images, platforms."""
+import json
+
 import grpc
 
 from simclient import DEFAULT_SG, M, PROJECT, SUBNET, SimTestCase
@@ -102,6 +104,37 @@ class InstanceValidationTest(SimTestCase):
         self.assertEqual(d.status.read_write_attachment, "")  # an existing disk survives its instance
         self.sim.wait_ok(self.sim.call("/nebius.compute.v1.DiskService/Delete",
                                        M("nebius.compute.v1.DeleteDiskRequest")(id=disk_id)))
+
+    OTHER_PROJECT = "project-e00someoneelse0001"
+
+    def test_boot_disk_in_another_project(self):
+        # A disk that would be a fine boot disk (READY, from an image, unattached) but lives elsewhere.
+        image = self.sim.call("/nebius.compute.v1.ImageService/GetLatestByFamily",
+                              M("nebius.compute.v1.GetImageLatestByFamilyRequest")(
+                                  image_family="ubuntu24.04-driverless")).metadata.id
+        disk_id = self.sim.admin("Mutate", create_kind="disk", create_json=json.dumps({
+            "metadata": {"parent_id": self.OTHER_PROJECT, "name": "foreign-boot"},
+            "spec": {"size_gibibytes": 50, "type": "NETWORK_SSD", "source_image_id": image},
+            "status": {"state": "READY", "size_bytes": 50 * GIB, "block_size_bytes": 4096,
+                       "source_image_id": image}})).resource_id
+        boot = M("nebius.compute.v1.AttachedDiskSpec")(attach_mode=2)
+        boot.existing_disk.id = disk_id
+        err, ses = self.assertRpcError(INVALID, self.sim.call, CREATE, self.sim.instance_request("vm", boot=boot))
+        self.assertEqual(ses[0].bad_request.violations[0].field, "spec.boot_disk.existing_disk.id")
+        self.assertIn("another project", err.details())
+        st = self.sim.state()["resources"]
+        self.assertNotIn("instance", [r["kind"] for r in st.values()])
+        self.assertNotIn("read_write_attachment", st[disk_id]["resource"]["status"])  # left untouched
+
+    def test_subnet_in_another_project(self):
+        subnet_id = self.sim.admin("Mutate", create_kind="subnet", create_json=json.dumps({
+            "metadata": {"parent_id": self.OTHER_PROJECT, "name": "foreign-subnet"},
+            "spec": {"network_id": "vpcnetwork-sim0000000001"},
+            "status": {"state": "READY", "ipv4_private_cidrs": ["10.99.0.0/16"]}})).resource_id
+        err, _ = self.refused(self.req(subnet=subnet_id), field="spec.network_interfaces[0].subnet_id")
+        self.assertIn("another project", err.details())
+        # The same request on the project's own subnet is accepted: only the project differed.
+        self.sim.create_instance("vm")
 
     def test_network_interfaces(self):
         r = self.req()
