@@ -5,7 +5,9 @@ except TokenExchangeService/Exchange (which must be named) and the admin
 service. count > 0 fires on the next `count` matching calls; count == 0 with
 fraction > 0 fires on that fraction of calls; count == 0 and fraction == 0
 fires on every matching call until ClearFaults. Faults are checked in
-injection order and the first one that fires wins.
+injection order and the first one that fires wins. A capacity or quota fault
+(service_error not_enough_resources / quota_failure) without a code is
+RESOURCE_EXHAUSTED, and gets that kind's retry_type (errors.FAULT_DEFAULTS).
 """
 import json
 import random
@@ -21,7 +23,7 @@ ADMIN_PREFIX = "/nebiussim."
 class Fault:
     def __init__(self, req):
         self.method = req.method
-        self.code = req.code
+        self.code = errors.fault_code(req.service_error, req.code)  # capacity/quota kinds: RESOURCE_EXHAUSTED
         self.message = req.message
         self.remaining = req.count
         self.fraction = req.fraction

@@ -83,6 +83,47 @@ class FaultTest(SimTestCase):
         self.assertNotIn("instance", kinds)  # a failed create leaves nothing behind
         self.assertNotIn("disk", kinds)
 
+    def _op_service_error(self, op):
+        se = M("nebius.common.v1.ServiceError")()
+        self.assertEqual(len(op.status.details), 1)
+        self.assertTrue(op.status.details[0].Unpack(se))
+        return se
+
+    def test_capacity_and_quota_defaults_in_a_failed_operation(self):
+        # No code and no retry_type: the kind decides, as the sim's own capacity/quota errors do.
+        for kind, retry in (("not_enough_resources", 2), ("quota_failure", 3)):
+            self.sim.admin("Reset")
+            self.sim.admin("InjectFault", method=CREATE, count=1, operation_failure=True, service_error=kind)
+            op = self.sim.wait_op(self.sim.call(CREATE, self.sim.instance_request("vm")))
+            self.assertEqual(op.status.code, grpc.StatusCode.RESOURCE_EXHAUSTED.value[0], kind)
+            se = self._op_service_error(op)
+            self.assertEqual(se.WhichOneof("details"), kind)
+            self.assertEqual(se.retry_type, retry, kind)
+            self.assertNotIn("instance", [r["kind"] for r in self.sim.state()["resources"].values()])
+
+    def test_capacity_and_quota_defaults_on_the_call(self):
+        for kind, retry in (("not_enough_resources", 2), ("quota_failure", 3)):
+            self.sim.admin("InjectFault", method=CREATE, count=1, service_error=kind)
+            _, ses = self.assertRpcError(grpc.StatusCode.RESOURCE_EXHAUSTED, self.sim.call, CREATE,
+                                         self.sim.instance_request("vm"))
+            self.assertEqual(ses[0].WhichOneof("details"), kind)
+            self.assertEqual(ses[0].retry_type, retry, kind)
+        self.assertNotIn("instance", [r["kind"] for r in self.sim.state()["resources"].values()])
+
+    def test_explicit_code_and_retry_type_win_over_the_defaults(self):
+        self.sim.admin("InjectFault", method=CREATE, code=14, count=1, operation_failure=True,
+                       service_error="not_enough_resources", retry_type=1)
+        op = self.sim.wait_op(self.sim.call(CREATE, self.sim.instance_request("vm")))
+        self.assertEqual(op.status.code, 14)
+        self.assertEqual(self._op_service_error(op).retry_type, 1)
+        # Kinds other than capacity and quota keep no default: no code is no call error, retry unspecified.
+        self.sim.admin("InjectFault", method=GET_PROJECT, count=1, service_error="internal_error")
+        self.sim.call(GET_PROJECT, project_req())
+        self.sim.admin("InjectFault", method=CREATE, count=1, operation_failure=True, service_error="internal_error")
+        op = self.sim.wait_op(self.sim.call(CREATE, self.sim.instance_request("vm2")))
+        self.assertEqual(op.status.code, grpc.StatusCode.INTERNAL.value[0])
+        self.assertEqual(self._op_service_error(op).retry_type, 0)
+
     def test_late_capacity_failure(self):
         self.sim.admin("InjectFault", method=CREATE, count=1, late_capacity_failure=True)
         op = self.sim.wait_ok(self.sim.call(CREATE, self.sim.instance_request("vm")))
