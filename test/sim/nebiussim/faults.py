@@ -18,6 +18,8 @@ from . import errors, protos
 
 EXCHANGE = "/nebius.iam.v1.TokenExchangeService/Exchange"
 ADMIN_PREFIX = "/nebiussim."
+# The methods whose operation can finish OK and the instance then fall back to STOPPED.
+LATE_CAPACITY_METHODS = ("/nebius.compute.v1.InstanceService/Create", "/nebius.compute.v1.InstanceService/Start")
 
 
 class Fault:
@@ -66,6 +68,10 @@ def validate(req):
         raise errors.invalid("nebiussim.v1.AdminService", "count", "count >= 0 and 0 <= fraction <= 1")
     if req.code < 0 or req.code > 16:
         raise errors.invalid("nebiussim.v1.AdminService", "code", "must be a gRPC status code")
+    if req.late_capacity_failure and req.method not in LATE_CAPACITY_METHODS:
+        raise errors.invalid("nebiussim.v1.AdminService", "late_capacity_failure",
+                             "only for %s (got method %r): nothing else would ever fire it"
+                             % (" or ".join(LATE_CAPACITY_METHODS), req.method))
     if req.service_error:
         try:
             errors.fault_service_error("x", req.service_error, req.code, "", 0)

@@ -130,6 +130,19 @@ class FaultTest(SimTestCase):
         inst = self.sim.wait_instance(op.resource_id, "STOPPED")
         self.assertEqual(inst.status.state, M("nebius.compute.v1.InstanceStatus").STOPPED)
 
+    def test_late_capacity_failure_only_on_instance_create_or_start(self):
+        for method in ("*", GET_PROJECT, "/nebius.compute.v1.InstanceService/Stop",
+                       "/nebius.compute.v1.DiskService/Create"):
+            _, ses = self.assertRpcError(grpc.StatusCode.INVALID_ARGUMENT, self.sim.admin, "InjectFault",
+                                         method=method, count=1, late_capacity_failure=True)
+            self.assertEqual(ses[0].bad_request.violations[0].field, "late_capacity_failure", method)
+            self.assertIn("InstanceService/Create", ses[0].bad_request.violations[0].message)
+        self.assertEqual(self.sim.state()["faults"], [])  # none was kept to be used up silently
+        self.sim.admin("InjectFault", method=CREATE, count=1, late_capacity_failure=True)
+        self.sim.admin("InjectFault", method="/nebius.compute.v1.InstanceService/Start", count=1,
+                       late_capacity_failure=True)
+        self.assertEqual(len(self.sim.state()["faults"]), 2)
+
     def test_after_effect(self):
         self.sim.admin("InjectFault", method=CREATE, code=14, count=1, after_effect=True)
         md = [("x-idempotency-key", "after-effect-key-0001")]
