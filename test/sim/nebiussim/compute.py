@@ -468,21 +468,14 @@ def _plan_nics(st, parent_id, nics):
 
 
 def _allocate_private_excluding(st, sub, taken):
-    net = ipaddress.IPv4Network(sub.extra["private_cidr"])
-    used = vpc.used_private(st, sub.id) | taken
-    for n in range(int(net.network_address) + 5, int(net.broadcast_address)):
-        a = str(ipaddress.IPv4Address(n))
-        if a not in used:
-            return a
-    return vpc.allocate_private(st, sub)  # raises RESOURCE_EXHAUSTED
+    # `taken`: addresses already promised to other interfaces of this request. When the subnet is full
+    # apart from those, this is RESOURCE_EXHAUSTED (not_enough_resources), never one of them again.
+    return vpc.allocate_private(st, sub, taken, INST)
 
 
 def _allocate_public_excluding(st, taken):
-    for _ in range(300):
-        a = vpc.allocate_public(st)
-        if a not in taken:
-            return a
-    raise errors.RpcError(errors.RESOURCE_EXHAUSTED, "public IP pool exhausted")
+    # RESOURCE_EXHAUSTED with a quota_failure detail when the pool is used up, as AllocationService says it.
+    return vpc.allocate_public(st, taken, INST)
 
 
 def _mac(seq, index):

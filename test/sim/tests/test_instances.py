@@ -270,6 +270,93 @@ class InstanceLifecycleTest(SimTestCase):
         self.assertEqual(dict(self.get(inst.metadata.id).metadata.labels), {})
 
 
+class AddressTest(SimTestCase):
+    """Private and public addresses handed out to the interfaces of one Create request."""
+
+    def setUp(self):
+        self.sim.admin("Reset")
+
+    def small_subnet(self, name="tiny"):
+        # A /29: the sim hands out .5 and .6 (from .5, below the broadcast address).
+        req = M("nebius.vpc.v1.CreateSubnetRequest")()
+        req.metadata.parent_id = PROJECT
+        req.metadata.name = name
+        req.spec.network_id = "vpcnetwork-sim0000000001"
+        req.spec.ipv4_private_pools.pools.add().cidrs.add(cidr="/29")
+        return self.sim.wait_ok(self.sim.call("/nebius.vpc.v1.SubnetService/Create", req)).resource_id
+
+    def nics_request(self, name, subnet, n, public=False):
+        req = self.sim.instance_request(name, subnet=subnet, public=public)
+        for i in range(1, n):
+            nic = req.spec.network_interfaces.add(subnet_id=subnet, name="eth%d" % i)
+            nic.ip_address.SetInParent()
+            if public:
+                nic.public_ip_address.SetInParent()
+        return req
+
+    def assert_nothing_created(self):
+        kinds = [r["kind"] for r in self.sim.state()["resources"].values()]
+        self.assertNotIn("instance", kinds)
+        self.assertNotIn("disk", kinds)
+        return kinds
+
+    def test_interfaces_of_one_request_never_share_a_private_address(self):
+        sub = self.small_subnet()
+        # Three interfaces, two addresses: the third must not get one of the first two again.
+        err, ses = self.assertRpcError(grpc.StatusCode.RESOURCE_EXHAUSTED, self.sim.call, CREATE,
+                                       self.nics_request("three", sub, 3))
+        self.assertEqual(ses[0].WhichOneof("details"), "not_enough_resources")
+        self.assertEqual(ses[0].service, "nebius.compute.v1.InstanceService")
+        self.assertIn(sub, err.details())
+        self.assert_nothing_created()
+        # Two fit, on distinct addresses; then the subnet is full for a single interface too.
+        op = self.sim.wait_ok(self.sim.call(CREATE, self.nics_request("two", sub, 2)))
+        inst = self.sim.wait_instance(op.resource_id, "RUNNING")
+        self.assertEqual(sorted(n.ip_address.address for n in inst.status.network_interfaces),
+                         ["10.1.0.5/32", "10.1.0.6/32"])
+        self.assertRpcError(grpc.StatusCode.RESOURCE_EXHAUSTED, self.sim.call, CREATE,
+                            self.nics_request("one", sub, 1))
+
+    def fill_public_pool(self, leave):
+        """Allocates public addresses until only `leave` are free; returns how many it took."""
+        n = 0
+        while True:
+            req = M("nebius.vpc.v1.CreateAllocationRequest")()
+            req.metadata.parent_id = PROJECT
+            req.metadata.name = "fill-%d" % n
+            req.spec.ipv4_public.subnet_id = SUBNET
+            try:
+                self.sim.call("/nebius.vpc.v1.AllocationService/Create", req)
+            except grpc.RpcError as e:
+                self.assertEqual(e.code(), grpc.StatusCode.RESOURCE_EXHAUSTED)
+                break
+            n += 1
+        for i in range(leave):  # give back the last ones
+            aid = self.sim.call("/nebius.vpc.v1.AllocationService/GetByName", M("nebius.common.v1.GetByNameRequest")(
+                parent_id=PROJECT, name="fill-%d" % (n - 1 - i))).metadata.id
+            self.sim.wait_ok(self.sim.call("/nebius.vpc.v1.AllocationService/Delete",
+                                           M("nebius.vpc.v1.DeleteAllocationRequest")(id=aid)))
+        return n
+
+    def test_public_pool_exhausted_on_create_is_a_quota_failure(self):
+        self.assertEqual(self.fill_public_pool(leave=1), 245)  # 203.0.113.10 .. .254
+        # Two public interfaces, one free address.
+        err, ses = self.assertRpcError(grpc.StatusCode.RESOURCE_EXHAUSTED, self.sim.call, CREATE,
+                                       self.nics_request("pub2", SUBNET, 2, public=True))
+        self.assertEqual(err.details(), "public IP pool exhausted")
+        self.assertEqual(len(ses), 1)
+        self.assertEqual(ses[0].WhichOneof("details"), "quota_failure")
+        self.assertEqual(ses[0].service, "nebius.compute.v1.InstanceService")
+        self.assertEqual(ses[0].retry_type, 3)  # NOTHING, as AllocationService/Create says it
+        self.assertTrue(ses[0].quota_failure.violations[0].quota)
+        kinds = self.assert_nothing_created()
+        self.assertEqual(kinds.count("allocation"), 244)
+        # One public interface takes the last address.
+        op = self.sim.wait_ok(self.sim.call(CREATE, self.nics_request("pub1", SUBNET, 1, public=True)))
+        inst = self.sim.wait_instance(op.resource_id, "RUNNING")
+        self.assertTrue(inst.status.network_interfaces[0].public_ip_address.address.startswith("203.0.113."))
+
+
 class CatalogueTest(SimTestCase):
     def test_platforms(self):
         resp = self.sim.call("/nebius.compute.v1.PlatformService/List",
