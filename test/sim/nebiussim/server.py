@@ -193,11 +193,22 @@ def parse_args(argv):
     p.add_argument("--state-file")
     p.add_argument("--pydir", default=os.path.join(repo, "build", "py"))
     p.add_argument("--page-size-max", type=int, default=100)
-    p.add_argument("--fault", action="append", default=[], help="InjectFaultRequest as proto-JSON (repeatable)")
+    p.add_argument("--fault", action="append", default=[], metavar="JSON",
+                   help="inject a fault at start: nebiussim.v1.InjectFaultRequest as proto-JSON, e.g. "
+                        "'{\"method\": \"/nebius.compute.v1.InstanceService/Create\", \"count\": 1, "
+                        "\"operation_failure\": true, \"service_error\": \"not_enough_resources\"}' "
+                        "(repeatable; admin Reset clears these)")
+    p.add_argument("--expire-tokens-after", action="append", type=float, default=[], metavar="S",
+                   help="S seconds after READY, expire every token: each access token issued until "
+                        "then is refused (UNAUTHENTICATED) from that moment, as after admin ExpireTokens; "
+                        "new exchanges work (repeatable; admin Reset keeps these)")
     p.add_argument("--verbose", action="store_true")
     a = p.parse_args(argv)
     if a.page_size_max < 1:
         p.error("--page-size-max must be >= 1")
+    for s in a.expire_tokens_after:
+        if not s >= 0 or s == float("inf"):
+            p.error("--expire-tokens-after must be a finite number of seconds >= 0 (got %r)" % s)
     return a
 
 
@@ -310,6 +321,10 @@ def main(argv=None):
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
     server.start()
+    with st.lock:
+        ready = time.time()
+        for s in args.expire_tokens_after:
+            st.expire_tokens_at(ready + s)
     sys.stdout.write("READY %d\n" % port)
     sys.stdout.flush()
     log("serving on %s:%d" % (args.host, port))

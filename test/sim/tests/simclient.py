@@ -90,7 +90,8 @@ class Sim:
         t0 = time.monotonic()
         self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         line = self.proc.stdout.readline()
-        self.startup_seconds = time.monotonic() - t0
+        self.ready_at = time.monotonic()
+        self.startup_seconds = self.ready_at - t0
         if not line.startswith("READY "):
             self.proc.kill()
             self.proc.wait()

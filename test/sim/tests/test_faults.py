@@ -1,10 +1,12 @@
 """Fault injection: every kind in admin.proto."""
 import json
+import subprocess
 import time
+import unittest
 
 import grpc
 
-from simclient import M, PROJECT, SimTestCase, make_jwt
+from simclient import CERTS, M, PROJECT, PYDIR, SIM, Sim, SimTestCase, make_jwt
 
 GET_PROJECT = "/nebius.iam.v1.ProjectService/Get"
 CREATE = "/nebius.compute.v1.InstanceService/Create"
@@ -172,3 +174,85 @@ class CommandLineFaultTest(SimTestCase):
         err, ses = self.assertRpcError(grpc.StatusCode.UNAVAILABLE, self.sim.call, GET_PROJECT, project_req())
         self.assertEqual(ses[0].retry_type, 1)
         self.sim.call(GET_PROJECT, project_req())
+
+
+class CommandLineOperationFaultsTest(SimTestCase):
+    # Checked in order: the first Create's operation fails, the second Create falls back to STOPPED.
+    SIM_ARGS = ("--fault", json.dumps({"method": CREATE, "count": 1, "operation_failure": True,
+                                       "service_error": "quota_failure"}),
+                "--fault", json.dumps({"method": CREATE, "count": 1, "late_capacity_failure": True}))
+
+    def test_operation_failure_then_late_capacity_failure(self):
+        op = self.sim.wait_op(self.sim.call(CREATE, self.sim.instance_request("vm1")))
+        self.assertEqual(op.status.code, grpc.StatusCode.RESOURCE_EXHAUSTED.value[0])
+        se = M("nebius.common.v1.ServiceError")()
+        self.assertTrue(op.status.details[0].Unpack(se))
+        self.assertEqual(se.WhichOneof("details"), "quota_failure")
+        self.assertEqual(se.retry_type, 3)
+        op = self.sim.wait_ok(self.sim.call(CREATE, self.sim.instance_request("vm2")))
+        self.sim.wait_instance(op.resource_id, "STOPPED")
+        # Both used up: the next Create runs normally.
+        self.sim.create_instance("vm3")
+        self.assertEqual(self.sim.state()["faults"], [])
+
+
+class CommandLineBadFaultTest(unittest.TestCase):
+    def run_sim(self, *args):
+        return subprocess.run([SIM, "--port", "0", "--certs", CERTS, "--pydir", PYDIR] + list(args),
+                              capture_output=True, text=True, timeout=20)
+
+    def test_refused_faults_stop_the_start(self):
+        for fault, why in (({"method": GET_PROJECT, "count": 1, "late_capacity_failure": True},
+                            "late_capacity_failure"),
+                           ({"method": CREATE, "code": 99}, "code"),
+                           ({"method": CREATE, "bogus_field": 1}, "bogus_field")):
+            p = self.run_sim("--fault", json.dumps(fault))
+            self.assertEqual(p.returncode, 1, p.stderr)
+            self.assertEqual(p.stdout, "")
+            self.assertIn("--fault", p.stderr)
+            self.assertIn(why, p.stderr)
+
+    def test_bad_expire_tokens_after(self):
+        for value in ("-1", "nan", "soon"):
+            p = self.run_sim("--expire-tokens-after", value)
+            self.assertEqual(p.returncode, 2, value)
+            self.assertEqual(p.stdout, "")
+            self.assertIn("--expire-tokens-after", p.stderr)
+
+    def test_help_documents_the_fault_options(self):
+        p = self.run_sim("--help")
+        self.assertEqual(p.returncode, 0)
+        for text in ("--fault JSON", "operation_failure", "--expire-tokens-after S", "expire every token"):
+            self.assertIn(text, p.stdout)
+
+
+class CommandLineExpireTokensTest(unittest.TestCase):
+    FIRST, SECOND = 2.0, 3.5
+
+    def test_every_token_expires_at_each_given_time(self):
+        sim = Sim("--expire-tokens-after", str(self.FIRST), "--expire-tokens-after", str(self.SECOND))
+        self.addCleanup(lambda: self.assertEqual(sim.close(), 0))
+        old = sim.login()
+        sim.call(GET_PROJECT, project_req())
+        self.assertLess(time.monotonic() - sim.ready_at, self.FIRST, "machine too slow for this test")
+        time.sleep(max(0, sim.ready_at + self.FIRST + 0.1 - time.monotonic()))
+        self.assert_refused_as_expired(sim)
+        st = sim.state()
+        self.assertEqual((st["tokens_issued"], st["tokens_valid"]), (1, 0))
+        # A new exchange works, until the second time.
+        self.assertNotEqual(sim.login(), old)
+        sim.call(GET_PROJECT, project_req())
+        sim.admin("Reset")  # keeps the schedule, as it keeps tokens
+        sim.call(GET_PROJECT, project_req())
+        self.assertLess(time.monotonic() - sim.ready_at, self.SECOND, "machine too slow for this test")
+        time.sleep(max(0, sim.ready_at + self.SECOND + 0.1 - time.monotonic()))
+        self.assert_refused_as_expired(sim)
+        sim.login()
+        sim.call(GET_PROJECT, project_req())  # nothing further scheduled
+        self.assertEqual(sim.state()["tokens_valid"], 1)
+
+    def assert_refused_as_expired(self, sim):
+        with self.assertRaises(grpc.RpcError) as cm:
+            sim.call(GET_PROJECT, project_req())
+        self.assertEqual(cm.exception.code(), grpc.StatusCode.UNAUTHENTICATED, cm.exception.details())
+        self.assertIn("expired", cm.exception.details())
