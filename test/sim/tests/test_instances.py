@@ -357,6 +357,80 @@ class AddressTest(SimTestCase):
         self.assertTrue(inst.status.network_interfaces[0].public_ip_address.address.startswith("203.0.113."))
 
 
+class NotReadyTest(SimTestCase):
+    """Subnets and security groups are usable once their Create operation is done, not before."""
+    SIM_KW = {"op_delay": "0.6", "state_delay": "0.05"}
+
+    def setUp(self):
+        self.sim.admin("Reset")
+
+    def group_op(self, name):
+        req = M("nebius.vpc.v1.CreateSecurityGroupRequest")()
+        req.metadata.parent_id = PROJECT
+        req.metadata.name = name
+        req.spec.network_id = "vpcnetwork-sim0000000001"
+        return self.sim.call("/nebius.vpc.v1.SecurityGroupService/Create", req)
+
+    def get_group(self, gid):
+        return self.sim.call("/nebius.vpc.v1.SecurityGroupService/Get",
+                             M("nebius.vpc.v1.GetSecurityGroupRequest")(id=gid))
+
+    def refused_not_ready(self, req, resource_id):
+        err, ses = self.assertRpcError(PRECOND, self.sim.call, CREATE, req)
+        self.assertEqual(ses[0].WhichOneof("details"), "bad_resource_state", err.details())
+        self.assertEqual(ses[0].bad_resource_state.resource_id, resource_id)
+        self.assertIn("not READY", err.details())
+        kinds = [r["kind"] for r in self.sim.state()["resources"].values()]
+        self.assertNotIn("instance", kinds)
+        self.assertNotIn("disk", kinds)
+
+    def test_security_group_state_while_created(self):
+        # SecurityGroupStatus.State has no CREATING (the API has STATE_UNSPECIFIED=0, READY=2): a group is
+        # STATE_UNSPECIFIED while its Create operation runs, READY once it is done.
+        op = self.group_op("slow")
+        self.assertEqual(self.get_group(op.resource_id).status.state, 0)
+        self.sim.wait_ok(op)
+        self.assertEqual(self.get_group(op.resource_id).status.state,
+                         M("nebius.vpc.v1.SecurityGroupStatus").READY)
+
+    def test_instance_with_a_group_not_ready_is_refused(self):
+        op = self.group_op("slow")
+        self.refused_not_ready(self.sim.instance_request("vm", groups=[op.resource_id]), op.resource_id)
+        self.sim.wait_ok(op)
+        inst = self.sim.create_instance("vm", groups=[op.resource_id])
+        self.assertEqual([g.id for g in inst.status.network_interfaces[0].security_groups], [op.resource_id])
+
+    def test_update_onto_a_group_not_ready_is_refused(self):
+        inst = self.sim.create_instance("vm")
+        op = self.group_op("slow")
+        upd = M("nebius.compute.v1.UpdateInstanceRequest")()
+        upd.metadata.CopyFrom(inst.metadata)
+        upd.spec.CopyFrom(inst.spec)
+        upd.spec.network_interfaces[0].security_groups.add(id=op.resource_id)
+        _, ses = self.assertRpcError(PRECOND, self.sim.call, "/nebius.compute.v1.InstanceService/Update", upd)
+        self.assertEqual(ses[0].bad_resource_state.resource_id, op.resource_id)
+        self.sim.wait_ok(op)
+        self.sim.wait_ok(self.sim.call("/nebius.compute.v1.InstanceService/Update", upd))
+
+    def test_instance_on_a_subnet_not_ready_is_refused(self):
+        req = M("nebius.vpc.v1.CreateSubnetRequest")()
+        req.metadata.parent_id = PROJECT
+        req.metadata.name = "slow-subnet"
+        req.spec.network_id = "vpcnetwork-sim0000000001"
+        op = self.sim.call("/nebius.vpc.v1.SubnetService/Create", req)
+        sub = self.sim.call("/nebius.vpc.v1.SubnetService/Get", M("nebius.vpc.v1.GetSubnetRequest")(id=op.resource_id))
+        self.assertEqual(sub.status.state, M("nebius.vpc.v1.SubnetStatus").CREATING)
+        self.refused_not_ready(self.sim.instance_request("vm", subnet=op.resource_id), op.resource_id)
+        self.sim.wait_ok(op)
+        self.sim.create_instance("vm", subnet=op.resource_id)
+        # A subnet being deleted is not READY either.
+        self.sim.admin("Mutate", resource_id=op.resource_id, json_patch=json.dumps({"status": {"state": "DELETING"}}))
+        err, ses = self.assertRpcError(PRECOND, self.sim.call, CREATE,
+                                       self.sim.instance_request("vm2", subnet=op.resource_id))
+        self.assertEqual(ses[0].bad_resource_state.resource_id, op.resource_id)
+        self.assertIn("DELETING", err.details())
+
+
 class CatalogueTest(SimTestCase):
     def test_platforms(self):
         resp = self.sim.call("/nebius.compute.v1.PlatformService/List",
