@@ -230,13 +230,15 @@ class Sim:
         return op.resource_id
 
     def rule_request(self, sg, name, access="ALLOW", protocol="TCP", direction="ingress", cidrs=(), ports=(),
-                     peer_sg="", priority=0):
+                     peer_sg="", priority=0, rule_type=""):
         req = M("nebius.vpc.v1.CreateSecurityRuleRequest")()
         req.metadata.parent_id = sg
         req.metadata.name = name
         req.spec.access = protos.enum_value("nebius.vpc.v1.RuleAccessAction", access)
         req.spec.protocol = protos.enum_value("nebius.vpc.v1.RuleProtocol", protocol)
         req.spec.priority = priority
+        if rule_type:
+            req.spec.type = protos.enum_value("nebius.vpc.v1.RuleType", rule_type)
         m = getattr(req.spec, direction)
         m.SetInParent()
         if direction == "ingress":
