@@ -15,6 +15,7 @@ import traceback
 from concurrent import futures
 
 import grpc
+from google.protobuf import json_format
 
 from . import errors, faults, protos
 
@@ -59,6 +60,30 @@ def _redacted(metadata):
         else:
             out[k] = v
     return out
+
+
+# Fields the API marks `credentials` (token exchange) or `sensitive` (cloud-init user data): logged by
+# length only, like the authorization header. Tests read cloud-init from the instance in GetState.
+REDACTED_FIELDS = frozenset(("subject_token", "actor_token", "access_token", "cloud_init_user_data"))
+
+
+def _redact_fields(value):
+    if isinstance(value, dict):
+        for k, v in value.items():
+            if k in REDACTED_FIELDS and isinstance(v, str):
+                value[k] = "<redacted:len %d>" % len(v)
+            else:
+                _redact_fields(v)
+    elif isinstance(value, list):
+        for v in value:
+            _redact_fields(v)
+    return value
+
+
+def request_json(msg):
+    """The request message for the request log: proto-JSON field names as in the .proto, with
+    REDACTED_FIELDS replaced by their length."""
+    return _redact_fields(json_format.MessageToDict(msg, preserving_proto_field_name=True))
 
 
 def _metadata(context):
@@ -145,9 +170,11 @@ class Simulator:
                 status = errors.grpc_status(errors.RpcError(errors.INTERNAL, "nebius-sim internal error: %r" % (e,)))
             finally:
                 if not is_admin:
+                    body = request_json(request)
                     with st.lock:
-                        st.requests.append({"method": method, "metadata": _redacted(md), "code": code,
-                                            "code_name": errors.code_name(code), "time": time.time()})
+                        st.requests.append({"method": method, "metadata": _redacted(md), "request": body,
+                                            "code": code, "code_name": errors.code_name(code),
+                                            "time": time.time()})
                         st.request_counts[method] += 1
             context.abort_with_status(status)
 

@@ -240,6 +240,31 @@ class AdminTest(unittest.TestCase):
         from simclient import make_jwt
         self.assertTrue(self.sim.exchange(make_jwt(creds)).access_token)
 
+    def test_get_requests_records_request_bodies(self):
+        self.sim.requests(clear=True)
+        self.sim.call("/nebius.iam.v1.ProjectService/Get", M("nebius.iam.v1.GetProjectRequest")(id=PROJECT))
+        self.sim.login()
+        text = "#cloud-config\nruncmd: [echo secret-ish]\n"
+        self.sim.create_instance("body-vm", cloud_init_user_data=text, hostname="body-host")
+        log = self.sim.requests()["requests"]
+        by_method = {}
+        for r in log:
+            by_method.setdefault(r["method"], []).append(r["request"])
+        self.assertEqual(by_method["/nebius.iam.v1.ProjectService/Get"], [{"id": PROJECT}])
+        ex = by_method["/nebius.iam.v1.TokenExchangeService/Exchange"][0]
+        self.assertEqual(ex["grant_type"], "urn:ietf:params:oauth:grant-type:token-exchange")
+        self.assertRegex(ex["subject_token"], r"^<redacted:len [0-9]+>$")  # a credential: length only
+        create = by_method["/nebius.compute.v1.InstanceService/Create"][0]
+        self.assertEqual(create["metadata"]["name"], "body-vm")
+        self.assertEqual(create["spec"]["hostname"], "body-host")
+        self.assertEqual(create["spec"]["resources"], {"platform": "cpu-d3", "preset": "2vcpu-8gb"})
+        self.assertEqual(create["spec"]["network_interfaces"][0]["subnet_id"], "vpcsubnet-sim0000000001")
+        self.assertEqual(create["spec"]["cloud_init_user_data"], "<redacted:len %d>" % len(text))
+        self.assertNotIn("secret-ish", json.dumps(log))
+        self.assertNotIn(self.sim.token, json.dumps(log))
+        polls = by_method["/nebius.common.v1.OperationService/Get"]
+        self.assertTrue(polls and all(set(p) == {"id"} for p in polls), polls)
+
     def test_get_requests_filter_and_clear(self):
         self.sim.requests(clear=True)
         self.sim.call("/nebius.iam.v1.ProjectService/List", M("nebius.iam.v1.ListProjectsRequest")(
