@@ -259,7 +259,7 @@ def _preset_key(path):
     from cryptography.hazmat.primitives.asymmetric import rsa
     try:
         key = serialization.load_pem_private_key(data, None)
-    except (ValueError, TypeError) as e:
+    except Exception as e:  # ValueError, TypeError (encrypted), cryptography's UnsupportedAlgorithm
         return ValueError("%s: not an unencrypted PEM private key (%s); delete it and re-run "
                           "scripts/gen-test-certs.sh" % (path, e))
     if not isinstance(key, rsa.RSAPrivateKey) or key.key_size < 2048:
@@ -276,7 +276,13 @@ def build(args):
     # the file is missing, generating one both run in C without the GIL: overlap them with loading.
     keybox = []
     key_path = os.path.join(args.certs, PRESET_KEY_FILE)
-    keygen = threading.Thread(target=lambda: keybox.append(_preset_key(key_path)), daemon=True)
+
+    def get_key():
+        try:
+            keybox.append(_preset_key(key_path))
+        except Exception as e:  # noqa: surface it from build(), not as a dead thread
+            keybox.append(RuntimeError("preset service-account key: %r" % (e,)))
+    keygen = threading.Thread(target=get_key, daemon=True)
     keygen.start()
     from . import admin, compute, operations, state, vpc
     protos.load(args.pydir)
