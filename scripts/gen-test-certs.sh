@@ -7,6 +7,8 @@
 #   otherca.pem/otherca.key             a second CA nobody trusts
 #   server-otherca.pem/.key             SAN localhost + 127.0.0.1, signed by otherca (trust failure)
 #   server-wronghost.pem/.key           SAN wrong.example.com only, signed by ca (hostname mismatch)
+#   service-account.key                 RSA 2048 PKCS#8 key of nebius-sim's preset service account
+#                                       (made here so the sim need not generate one at every start)
 set -eu
 
 if [ $# -ne 1 ]; then
@@ -51,10 +53,21 @@ make_leaf() { # name ca san
     rm -f "$ext" "$out/$1.csr"
 }
 
+make_sa_key() { # name
+    # Keep an existing key only while openssl can still read it as an RSA key.
+    if [ -s "$out/$1.key" ] && openssl pkey -in "$out/$1.key" -noout >/dev/null 2>&1; then
+        return 0
+    fi
+    # Written under a temporary name and moved, so an interrupted run leaves no half key.
+    run openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$out/$1.key.tmp"
+    mv "$out/$1.key.tmp" "$out/$1.key"
+}
+
 make_ca ca "nebius-sim test CA"
 make_ca otherca "nebius-sim other CA"
 make_leaf server ca "DNS:localhost,IP:127.0.0.1"
 make_leaf server-otherca otherca "DNS:localhost,IP:127.0.0.1"
 make_leaf server-wronghost ca "DNS:wrong.example.com"
+make_sa_key service-account
 # Certificates are public; keys stay 0600.
 chmod 644 "$out"/*.pem

@@ -104,7 +104,9 @@ brev_client *bn_test_client(const bn_test_sim *sim);
  * "service_accounts", "tokens_issued", "exchange_count", ... */
 json_t *bn_test_state(brev_client *c);
 
-/* GetRequests: {"requests":[{"method","metadata":{...},"code","code_name","time"}...], "counts":{...}}.
+/* GetRequests: {"requests":[{"method","metadata":{...},"request":{...},"code","code_name","time"}...],
+ * "counts":{...}}; "request" is the request message as proto-JSON (.proto field names; credentials and
+ * cloud_init_user_data as "<redacted:len N>").
  * filter: substring of the method path ("" or NULL = all). clear: empty the log after reading. */
 json_t *bn_test_requests(brev_client *c, const char *filter, int clear);
 

@@ -65,6 +65,98 @@ static int count_labelled(json_t *state, const char *kind, const char *key, cons
     return n;
 }
 
+static const char *kind_of(json_t *entry)
+{
+    const char *k = json_string_value(json_object_get(entry, "kind"));
+    return k ? k : "";
+}
+
+static json_t *resource_field(json_t *entry, const char *section, const char *field)
+{
+    return json_object_get(json_object_get(json_object_get(entry, "resource"), section), field);
+}
+
+/* Id of the one security group labelled brev-cluster-id=cluster, or NULL (borrowed from state). */
+static const char *cluster_group_id(json_t *state, const char *cluster)
+{
+    json_t *resources = json_object_get(state, "resources");
+    const char *id, *found = NULL;
+    json_t *entry;
+
+    json_object_foreach(resources, id, entry) {
+        const char *v = json_string_value(json_object_get(resource_field(entry, "metadata", "labels"),
+                                                          "brev-cluster-id"));
+        if (strcmp(kind_of(entry), "security_group") == 0 && v && strcmp(v, cluster) == 0)
+            found = id;
+    }
+    return found;
+}
+
+/* The group holds exactly the library's two base rules (self, egress-all), one of each. */
+static void expect_base_rules_only(json_t *state, const char *group_id)
+{
+    json_t *resources = json_object_get(state, "resources");
+    const char *id;
+    json_t *entry;
+    int self = 0, egress = 0, other = 0;
+
+    json_object_foreach(resources, id, entry) {
+        const char *parent = json_string_value(resource_field(entry, "metadata", "parent_id"));
+        const char *name = json_string_value(resource_field(entry, "metadata", "name"));
+        if (strcmp(kind_of(entry), "security_rule") != 0 || !parent || strcmp(parent, group_id) != 0)
+            continue;
+        if (name && strcmp(name, "self") == 0)
+            self++;
+        else if (name && strcmp(name, "egress-all") == 0)
+            egress++;
+        else
+            other++;
+    }
+    ck_assert_msg(self == 1 && egress == 1 && other == 0,
+                  "group %s has %d self, %d egress-all and %d other rules: want exactly one self and one egress-all",
+                  group_id, self, egress, other);
+}
+
+/* Security rules whose group is gone: left behind by a delete that did not finish. */
+static int count_orphan_rules(json_t *state)
+{
+    json_t *resources = json_object_get(state, "resources");
+    const char *id;
+    json_t *entry;
+    int n = 0;
+
+    json_object_foreach(resources, id, entry) {
+        const char *parent = json_string_value(resource_field(entry, "metadata", "parent_id"));
+        json_t *group = parent ? json_object_get(resources, parent) : NULL;
+        if (strcmp(kind_of(entry), "security_rule") == 0 && (!group || strcmp(kind_of(group), "security_group") != 0))
+            n++;
+    }
+    return n;
+}
+
+/* Public-IP allocations in the sim. *elsewhere gets those not assigned to instance_id (all of them
+ * when it is NULL): the test makes no other, so every one must belong to the instance under test. */
+static int count_public_ips(json_t *state, const char *instance_id, int *elsewhere)
+{
+    json_t *resources = json_object_get(state, "resources");
+    const char *id;
+    json_t *entry;
+    int n = 0;
+
+    *elsewhere = 0;
+    json_object_foreach(resources, id, entry) {
+        json_t *status = json_object_get(json_object_get(entry, "resource"), "status");
+        const char *owner = json_string_value(json_object_get(
+            json_object_get(json_object_get(status, "assignment"), "network_interface"), "instance_id"));
+        if (strcmp(kind_of(entry), "allocation") != 0 || !resource_field(entry, "spec", "ipv4_public"))
+            continue;
+        n++;
+        if (!instance_id || !owner || strcmp(owner, instance_id) != 0)
+            (*elsewhere)++;
+    }
+    return n;
+}
+
 static int count_unavailable_replies(void)
 {
     json_t *req = bn_test_requests(client, "", 0);
@@ -90,15 +182,29 @@ static void inject_unavailable(int after_effect)
     ck_assert_int_eq(bn_test_fault(client, &f), BREV_OK);
 }
 
-static void expect_counts(const char *name, int instances, int disks, int groups)
+/* Exactly these many of each, and nothing else the lifecycle makes: the cluster group's rules are
+ * its two base rules, no rule outlives its group, and the public IPs are the instance's own. */
+static void expect_counts(const char *name, const char *instance_id, int instances, int disks, int groups,
+                          int public_ips)
 {
     json_t *state;
+    const char *group;
+    int elsewhere;
 
     bn_test_clear_faults(client);
     state = bn_test_state(client);
     ck_assert_int_eq(count_labelled(state, "instance", "brev-ref-id", name), instances);
     ck_assert_int_eq(count_labelled(state, "disk", "brev-ref-id", name), disks);
     ck_assert_int_eq(count_labelled(state, "security_group", "brev-cluster-id", "chaos"), groups);
+    group = cluster_group_id(state, "chaos");
+    if (groups == 1) {
+        ck_assert_ptr_nonnull(group);
+        expect_base_rules_only(state, group);
+    }
+    ck_assert_int_eq(count_orphan_rules(state), 0);
+    ck_assert_int_eq(count_public_ips(state, instance_id, &elsewhere), public_ips);
+    ck_assert_msg(elsewhere == 0, "%d public IP allocation(s) not assigned to instance %s", elsewhere,
+                  instance_id ? instance_id : "(none)");
     json_decref(state);
 }
 
@@ -125,7 +231,7 @@ static void lifecycle_under_faults(int after_effect, const char *name)
     ck_assert_int_eq(inst->status, BREV_LIFECYCLE_RUNNING);
 
     /* Exactly one of each, despite the retried mutating calls. */
-    expect_counts(name, 1, 1, 1);
+    expect_counts(name, inst->id, 1, 1, 1, 1);
     inject_unavailable(after_effect);
 
     ck_assert_msg(brev_instances_list(client, NULL, &list) == BREV_OK, "list: %s", brev_error_message());
@@ -140,7 +246,7 @@ static void lifecycle_under_faults(int after_effect, const char *name)
     /* The faults really fired, and nothing is left behind. */
     unavailable = count_unavailable_replies();
     ck_assert_msg(unavailable >= 5, "only %d calls failed: the fault did not fire", unavailable);
-    expect_counts(name, 0, 0, 0);
+    expect_counts(name, NULL, 0, 0, 0, 0);
     brev_instance_free(inst);
 }
 

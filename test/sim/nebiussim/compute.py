@@ -376,6 +376,10 @@ def _check_groups(st, nic, field, network_id):
             raise errors.invalid(INST, "%s.security_groups[%d].id" % (field, j),
                                  "security group %s belongs to network %s, the subnet to %s"
                                  % (g.id, sg.msg.spec.network_id, network_id))
+        if sg.msg.status.state != vpc._state_enum("SecurityGroupStatus", "READY"):
+            # Still being created (its Create operation has not finished): not usable yet.
+            raise errors.bad_state(INST, g.id, "security group %s is not READY (state %s)" % (
+                g.id, protos.msg("nebius.vpc.v1.SecurityGroupStatus").State.Name(sg.msg.status.state)))
         groups.append(g.id)
     if not groups:
         d = vpc.default_group_of(st, network_id)
@@ -421,6 +425,9 @@ def _plan_nics(st, parent_id, nics):
             raise errors.not_found(INST, nic.subnet_id, "subnet %s not found" % nic.subnet_id)
         if sub.msg.metadata.parent_id != parent_id:
             raise errors.invalid(INST, field + ".subnet_id", "subnet %s is in another project" % nic.subnet_id)
+        if sub.msg.status.state != vpc._state_enum("SubnetStatus", "READY"):
+            raise errors.bad_state(INST, sub.id, "subnet %s is not READY (state %s)" % (
+                sub.id, protos.msg("nebius.vpc.v1.SubnetStatus").State.Name(sub.msg.status.state)))
         if not nic.HasField("ip_address"):
             raise errors.invalid(INST, field + ".ip_address",
                                  "required (send an empty IPAddress to auto-assign a private address)")
@@ -468,21 +475,14 @@ def _plan_nics(st, parent_id, nics):
 
 
 def _allocate_private_excluding(st, sub, taken):
-    net = ipaddress.IPv4Network(sub.extra["private_cidr"])
-    used = vpc.used_private(st, sub.id) | taken
-    for n in range(int(net.network_address) + 5, int(net.broadcast_address)):
-        a = str(ipaddress.IPv4Address(n))
-        if a not in used:
-            return a
-    return vpc.allocate_private(st, sub)  # raises RESOURCE_EXHAUSTED
+    # `taken`: addresses already promised to other interfaces of this request. When the subnet is full
+    # apart from those, this is RESOURCE_EXHAUSTED (not_enough_resources), never one of them again.
+    return vpc.allocate_private(st, sub, taken, INST)
 
 
 def _allocate_public_excluding(st, taken):
-    for _ in range(300):
-        a = vpc.allocate_public(st)
-        if a not in taken:
-            return a
-    raise errors.RpcError(errors.RESOURCE_EXHAUSTED, "public IP pool exhausted")
+    # RESOURCE_EXHAUSTED with a quota_failure detail when the pool is used up, as AllocationService says it.
+    return vpc.allocate_public(st, taken, INST)
 
 
 def _mac(seq, index):

@@ -153,10 +153,28 @@ def unauthenticated(message):
     return RpcError(UNAUTHENTICATED, message)
 
 
+# Capacity and quota faults without an explicit code / retry_type get what the sim's own capacity and
+# quota errors carry (resource_exhausted() and vpc.allocate_public()): gRPC RESOURCE_EXHAUSTED, and a
+# retry_type that tells the client not to repeat the call. Capacity may come back, so a later unit of
+# work can succeed (UNIT_OF_WORK); an exceeded quota stays exceeded until someone raises it (NOTHING).
+# The facts sheets say only that UNIT_OF_WORK and NOTHING both mean "do not retry the call"
+# (nebius-api.md, ServiceError); which of the two the API sends per kind is this choice.
+FAULT_DEFAULTS = {
+    "not_enough_resources": (RESOURCE_EXHAUSTED, RETRY_UNIT_OF_WORK),
+    "quota_failure": (RESOURCE_EXHAUSTED, RETRY_NOTHING),
+}
+
+
+def fault_code(kind, code):
+    """The gRPC code of an injected fault: its own, else the default of its ServiceError kind (or 0)."""
+    return code or FAULT_DEFAULTS.get(kind, (OK, RETRY_UNSPECIFIED))[0]
+
+
 def fault_service_error(service, kind, code, message, retry_type):
     """ServiceError detail for an injected fault (admin.proto InjectFaultRequest.service_error)."""
     if not kind:
         return None
+    retry_type = retry_type or FAULT_DEFAULTS.get(kind, (OK, RETRY_UNSPECIFIED))[1]
     if kind == "not_enough_resources":
         d = _m("NotEnoughResources")()
         d.violations.add(resource_type="compute.instance.gpu", message=message or "not enough resources",

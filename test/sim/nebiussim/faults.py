@@ -5,7 +5,9 @@ except TokenExchangeService/Exchange (which must be named) and the admin
 service. count > 0 fires on the next `count` matching calls; count == 0 with
 fraction > 0 fires on that fraction of calls; count == 0 and fraction == 0
 fires on every matching call until ClearFaults. Faults are checked in
-injection order and the first one that fires wins.
+injection order and the first one that fires wins. A capacity or quota fault
+(service_error not_enough_resources / quota_failure) without a code is
+RESOURCE_EXHAUSTED, and gets that kind's retry_type (errors.FAULT_DEFAULTS).
 """
 import json
 import random
@@ -16,12 +18,14 @@ from . import errors, protos
 
 EXCHANGE = "/nebius.iam.v1.TokenExchangeService/Exchange"
 ADMIN_PREFIX = "/nebiussim."
+# The methods whose operation can finish OK and the instance then fall back to STOPPED.
+LATE_CAPACITY_METHODS = ("/nebius.compute.v1.InstanceService/Create", "/nebius.compute.v1.InstanceService/Start")
 
 
 class Fault:
     def __init__(self, req):
         self.method = req.method
-        self.code = req.code
+        self.code = errors.fault_code(req.service_error, req.code)  # capacity/quota kinds: RESOURCE_EXHAUSTED
         self.message = req.message
         self.remaining = req.count
         self.fraction = req.fraction
@@ -64,6 +68,10 @@ def validate(req):
         raise errors.invalid("nebiussim.v1.AdminService", "count", "count >= 0 and 0 <= fraction <= 1")
     if req.code < 0 or req.code > 16:
         raise errors.invalid("nebiussim.v1.AdminService", "code", "must be a gRPC status code")
+    if req.late_capacity_failure and req.method not in LATE_CAPACITY_METHODS:
+        raise errors.invalid("nebiussim.v1.AdminService", "late_capacity_failure",
+                             "only for %s (got method %r): nothing else would ever fire it"
+                             % (" or ".join(LATE_CAPACITY_METHODS), req.method))
     if req.service_error:
         try:
             errors.fault_service_error("x", req.service_error, req.code, "", 0)

@@ -7,8 +7,13 @@ a side that is an external address is not evaluated. On each side the rules
 of every group of the interface (an empty list means the network's default
 group) are merged and sorted by effective priority, lower first, DENY before
 ALLOW at equal priority (then creation order). The first rule that matches
-protocol, port and peer decides; no match is the implicit deny. Rules are
-stateful: replies need no rule, so only the initiating direction is checked.
+protocol, port and peer decides; no match is the implicit deny. A STATEFUL
+rule (the default) admits the flow's replies too, so only the initiating
+direction is checked. A STATELESS rule does not: when one lets the flow out
+of the source (egress) or into the destination (ingress), the replies must
+pass that same side's rules in the other direction (the source's ingress,
+the destination's egress), from the other end, to an unknown (ephemeral)
+port, which only a rule without a port list matches.
 
 Peer matching: a CIDR list matches the other side's address (an instance's
 private address of the interface used, or the external IP); a security-group
@@ -125,7 +130,8 @@ def _rule_matches(st, rule, direction, peer, protocol, port):
         return False
     m = getattr(spec, direction)
     ports = list(m.destination_ports)
-    if ports and (protocol not in ("tcp", "udp") or port not in ports):
+    # port None: a reply's destination, the initiator's ephemeral port; no port list names it.
+    if ports and (protocol not in ("tcp", "udp") or port is None or port not in ports):
         return False
     peer_sg = m.source_security_group_id if direction == "ingress" else m.destination_security_group_id
     cidrs = list(m.source_cidrs) if direction == "ingress" else list(m.destination_cidrs)
@@ -137,13 +143,31 @@ def _rule_matches(st, rule, direction, peer, protocol, port):
 
 
 def _decide(st, side, groups, peer, protocol, port):
+    """(allowed, reason, deciding rule or None for the implicit deny)."""
     allow = _e("nebius.vpc.v1.RuleAccessAction", "ALLOW")
     for rule in effective_rules(st, groups, side):
         if _rule_matches(st, rule, side, peer, protocol, port):
             ok = rule.msg.spec.access == allow
             return ok, "%s %s by rule %s (%s)" % (side, "allowed" if ok else "denied", rule.id,
-                                                  rule.msg.metadata.name or "unnamed")
-    return False, "%s denied by implicit deny (groups %s)" % (side, ", ".join(groups) or "none")
+                                                  rule.msg.metadata.name or "unnamed"), rule
+    return False, "%s denied by implicit deny (groups %s)" % (side, ", ".join(groups) or "none"), None
+
+
+def _stateless(rule):
+    return rule is not None and rule.msg.spec.type == _e("nebius.vpc.v1.RuleType", "STATELESS")
+
+
+def _side(st, side, here, there, protocol, port):
+    """Checks one side (egress on the source / ingress on the destination) and, when a STATELESS
+    rule let the flow through, its replies on the same side. Returns (allowed, reason)."""
+    ok, why, rule = _decide(st, side, here.groups(st), there, protocol, port)
+    if not ok or not _stateless(rule):
+        return ok, why
+    back = "ingress" if side == "egress" else "egress"
+    rok, rwhy, _ = _decide(st, back, here.groups(st), there, protocol, None)
+    if not rok:
+        return False, "%s, a STATELESS rule, so its replies need their own rule: reply %s" % (why, rwhy)
+    return True, "%s (STATELESS); reply %s" % (why, rwhy)
 
 
 def evaluate(st, req):
@@ -158,12 +182,12 @@ def evaluate(st, req):
         return False, "no common network between %s and %s" % (req.source_instance_id, req.destination_instance_id)
     reasons = []
     if src.instance is not None:
-        ok, why = _decide(st, "egress", src.groups(st), dst, protocol, req.port)
+        ok, why = _side(st, "egress", src, dst, protocol, req.port)
         reasons.append(why)
         if not ok:
             return False, why
     if dst.instance is not None:
-        ok, why = _decide(st, "ingress", dst.groups(st), src, protocol, req.port)
+        ok, why = _side(st, "ingress", dst, src, protocol, req.port)
         reasons.append(why)
         if not ok:
             return False, why

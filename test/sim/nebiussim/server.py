@@ -15,6 +15,7 @@ import traceback
 from concurrent import futures
 
 import grpc
+from google.protobuf import json_format
 
 from . import errors, faults, protos
 
@@ -59,6 +60,30 @@ def _redacted(metadata):
         else:
             out[k] = v
     return out
+
+
+# Fields the API marks `credentials` (token exchange) or `sensitive` (cloud-init user data): logged by
+# length only, like the authorization header. Tests read cloud-init from the instance in GetState.
+REDACTED_FIELDS = frozenset(("subject_token", "actor_token", "access_token", "cloud_init_user_data"))
+
+
+def _redact_fields(value):
+    if isinstance(value, dict):
+        for k, v in value.items():
+            if k in REDACTED_FIELDS and isinstance(v, str):
+                value[k] = "<redacted:len %d>" % len(v)
+            else:
+                _redact_fields(v)
+    elif isinstance(value, list):
+        for v in value:
+            _redact_fields(v)
+    return value
+
+
+def request_json(msg):
+    """The request message for the request log: proto-JSON field names as in the .proto, with
+    REDACTED_FIELDS replaced by their length."""
+    return _redact_fields(json_format.MessageToDict(msg, preserving_proto_field_name=True))
 
 
 def _metadata(context):
@@ -145,9 +170,11 @@ class Simulator:
                 status = errors.grpc_status(errors.RpcError(errors.INTERNAL, "nebius-sim internal error: %r" % (e,)))
             finally:
                 if not is_admin:
+                    body = request_json(request)
                     with st.lock:
-                        st.requests.append({"method": method, "metadata": _redacted(md), "code": code,
-                                            "code_name": errors.code_name(code), "time": time.time()})
+                        st.requests.append({"method": method, "metadata": _redacted(md), "request": body,
+                                            "code": code, "code_name": errors.code_name(code),
+                                            "time": time.time()})
                         st.request_counts[method] += 1
             context.abort_with_status(status)
 
@@ -181,7 +208,10 @@ def parse_args(argv):
     p = argparse.ArgumentParser(prog="nebius-sim", description="Local Nebius API simulator (gRPC over TLS)")
     p.add_argument("--port", type=int, default=0)
     p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--certs", required=True, help="directory made by scripts/gen-test-certs.sh")
+    p.add_argument("--certs", required=True,
+                   help="directory made by scripts/gen-test-certs.sh: server certificates, and "
+                        "service-account.key, the preset service account's key (generated at start "
+                        "when that file is missing)")
     p.add_argument("--cert-variant", choices=("good", "otherca", "wronghost"), default="good")
     p.add_argument("--token-ttl", type=float, default=3600)
     p.add_argument("--op-delay", type=float, default=0.2)
@@ -190,20 +220,69 @@ def parse_args(argv):
     p.add_argument("--state-file")
     p.add_argument("--pydir", default=os.path.join(repo, "build", "py"))
     p.add_argument("--page-size-max", type=int, default=100)
-    p.add_argument("--fault", action="append", default=[], help="InjectFaultRequest as proto-JSON (repeatable)")
+    p.add_argument("--fault", action="append", default=[], metavar="JSON",
+                   help="inject a fault at start: nebiussim.v1.InjectFaultRequest as proto-JSON, e.g. "
+                        "'{\"method\": \"/nebius.compute.v1.InstanceService/Create\", \"count\": 1, "
+                        "\"operation_failure\": true, \"service_error\": \"not_enough_resources\"}' "
+                        "(repeatable; admin Reset clears these)")
+    p.add_argument("--expire-tokens-after", action="append", type=float, default=[], metavar="S",
+                   help="S seconds after READY, expire every token: each access token issued until "
+                        "then is refused (UNAUTHENTICATED) from that moment, as after admin ExpireTokens; "
+                        "new exchanges work (repeatable; admin Reset keeps these)")
     p.add_argument("--verbose", action="store_true")
     a = p.parse_args(argv)
     if a.page_size_max < 1:
         p.error("--page-size-max must be >= 1")
+    for s in a.expire_tokens_after:
+        if not s >= 0 or s == float("inf"):
+            p.error("--expire-tokens-after must be a finite number of seconds >= 0 (got %r)" % s)
     return a
+
+
+PRESET_KEY_FILE = "service-account.key"
+
+
+def _preset_key(path):
+    """The preset service account's private key: PATH if it exists, else a fresh one.
+
+    Returns the key, or the exception to raise (it runs in a thread): a key file
+    that exists but cannot be used is an error, not a reason to fall back."""
+    from . import iam
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read()
+    except FileNotFoundError:
+        return iam.generate_key()
+    except OSError as e:
+        return OSError("%s: %s" % (path, e.strerror or e))
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    try:
+        key = serialization.load_pem_private_key(data, None)
+    except Exception as e:  # ValueError, TypeError (encrypted), cryptography's UnsupportedAlgorithm
+        return ValueError("%s: not an unencrypted PEM private key (%s); delete it and re-run "
+                          "scripts/gen-test-certs.sh" % (path, e))
+    if not isinstance(key, rsa.RSAPrivateKey) or key.key_size < 2048:
+        return ValueError("%s: must be an RSA key of at least 2048 bits (RS256); delete it and re-run "
+                          "scripts/gen-test-certs.sh" % path)
+    return key
 
 
 def build(args):
     """Creates state, presets and the server (not started). Returns (server, state, port)."""
     from . import iam
-    # RSA key generation dominates start-up; it runs in C without the GIL, so overlap it with loading.
+    # The preset account's key comes from the certs dir (gen-test-certs.sh makes it once): generating
+    # a 2048-bit RSA key at every start took 0.3-1 s. Loading it (OpenSSL checks the key) and, when
+    # the file is missing, generating one both run in C without the GIL: overlap them with loading.
     keybox = []
-    keygen = threading.Thread(target=lambda: keybox.append(iam.generate_key()), daemon=True)
+    key_path = os.path.join(args.certs, PRESET_KEY_FILE)
+
+    def get_key():
+        try:
+            keybox.append(_preset_key(key_path))
+        except Exception as e:  # noqa: surface it from build(), not as a dead thread
+            keybox.append(RuntimeError("preset service-account key: %r" % (e,)))
+    keygen = threading.Thread(target=get_key, daemon=True)
     keygen.start()
     from . import admin, compute, operations, state, vpc
     protos.load(args.pydir)
@@ -212,6 +291,8 @@ def build(args):
     st = state.State(cfg)
     admin.install_presets(st)
     keygen.join()
+    if isinstance(keybox[0], Exception):
+        raise keybox[0]
     _, _, creds_json = iam.create_service_account(st, "sim-service-account", state.SERVICE_ACCOUNT_ID,
                                                   state.PUBLIC_KEY_ID, keybox[0])
     if args.sa_key_out:
@@ -273,6 +354,10 @@ def main(argv=None):
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
     server.start()
+    with st.lock:
+        ready = time.time()
+        for s in args.expire_tokens_after:
+            st.expire_tokens_at(ready + s)
     sys.stdout.write("READY %d\n" % port)
     sys.stdout.flush()
     log("serving on %s:%d" % (args.host, port))

@@ -69,6 +69,7 @@ class State:
         self.service_accounts = collections.OrderedDict()  # id -> {"name", "keys": {kid: public key}}
         self.tokens = {}                               # token -> {"sa": id, "expires": t}
         self.tokens_issued = 0
+        self.token_cutoffs = []                        # heap of times every token issued before expires
         self.exchange_count = 0
         self.faults = []                               # faults.Fault, in injection order
         self.pools = {}                                # VPC pool id -> {"cidr", "public": bool}
@@ -96,6 +97,9 @@ class State:
 
     def advance(self):
         now = time.time()
+        while self.token_cutoffs and self.token_cutoffs[0] <= now:
+            heapq.heappop(self.token_cutoffs)
+            self.expire_tokens()
         while self._events and self._events[0][0] <= now:
             due, _seq, fn = heapq.heappop(self._events)
             fn(due)
@@ -148,3 +152,8 @@ class State:
 
     def expire_tokens(self):
         self.tokens.clear()
+
+    def expire_tokens_at(self, when):
+        """At wall-clock time `when` every token issued until then stops being valid
+        (--expire-tokens-after; admin Reset keeps it, as it keeps the tokens)."""
+        heapq.heappush(self.token_cutoffs, when)

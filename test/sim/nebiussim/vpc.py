@@ -86,23 +86,25 @@ def used_public(st):
             if r.msg.spec.HasField("ipv4_public") and r.msg.status.details.allocated_cidr}
 
 
-def allocate_private(st, subnet_rec):
+def allocate_private(st, subnet_rec, taken=(), service=SUB):
+    """A free private address of the subnet, not in `taken` (addresses promised to the same request)."""
     net = ipaddress.IPv4Network(_subnet_private_cidr(subnet_rec))
-    used = used_private(st, subnet_rec.id)
+    used = used_private(st, subnet_rec.id) | set(taken)
     first = int(net.network_address) + 5
     for n in range(first, int(net.broadcast_address)):
         a = str(ipaddress.IPv4Address(n))
         if a not in used:
             return a
     raise errors.RpcError(errors.RESOURCE_EXHAUSTED, "subnet %s has no free private address" % subnet_rec.id,
-                          errors.service_error(SUB, "RESOURCE_EXHAUSTED", "not_enough_resources",
+                          errors.service_error(service, "RESOURCE_EXHAUSTED", "not_enough_resources",
                                                protos.msg("nebius.common.v1.NotEnoughResources")(),
                                                errors.RETRY_NOTHING))
 
 
-def allocate_public(st):
+def allocate_public(st, taken=(), service=ALLOC):
+    """A free public address, not in `taken`; RESOURCE_EXHAUSTED with a quota_failure when none is left."""
     net = ipaddress.IPv4Network(PUBLIC_CIDR)
-    used = used_public(st)
+    used = used_public(st) | set(taken)
     lo, hi = int(net.network_address) + 10, int(net.broadcast_address) - 1
     span = hi - lo + 1
     cursor = st.pool_cursors.get(PUBLIC_POOL_ID, 0)
@@ -113,7 +115,7 @@ def allocate_public(st):
             st.pool_cursors[PUBLIC_POOL_ID] = idx + 1
             return a
     raise errors.RpcError(errors.RESOURCE_EXHAUSTED, "public IP pool exhausted",
-                          errors.service_error(ALLOC, "RESOURCE_EXHAUSTED", "quota_failure",
+                          errors.service_error(service, "RESOURCE_EXHAUSTED", "quota_failure",
                                                _quota("vpc.ipv4-address.public.count", "public IP addresses"),
                                                errors.RETRY_NOTHING))
 

@@ -31,7 +31,7 @@ sys.path.insert(0, SIM_DIR)
 
 
 def ensure_built():
-    if not os.path.exists(os.path.join(CERTS, "server.pem")):
+    if not all(os.path.exists(os.path.join(CERTS, f)) for f in ("server.pem", "service-account.key")):
         subprocess.run([os.path.join(REPO, "scripts", "gen-test-certs.sh"), CERTS], check=True)
     if not os.path.exists(os.path.join(PYDIR, "nebiussim", "v1", "admin_pb2.py")):
         os.makedirs(PYDIR, exist_ok=True)
@@ -79,18 +79,19 @@ def make_jwt(creds, now=None, **over):
 class Sim:
     """One simulator process plus a TLS channel to it."""
 
-    def __init__(self, *extra, op_delay="0.05", state_delay="0.05", token_ttl="3600"):
+    def __init__(self, *extra, op_delay="0.05", state_delay="0.05", token_ttl="3600", certs=CERTS):
         self.tmp = os.path.join("/tmp", "nebius-sim-test-%d-%d" % (os.getpid(), time.monotonic_ns()))
         os.makedirs(self.tmp, exist_ok=True)
         self.key_file = os.path.join(self.tmp, "sa.json")
         self.state_file = os.path.join(self.tmp, "state.json")
-        args = [SIM, "--port", "0", "--certs", CERTS, "--op-delay", op_delay, "--state-delay", state_delay,
+        args = [SIM, "--port", "0", "--certs", certs, "--op-delay", op_delay, "--state-delay", state_delay,
                 "--token-ttl", token_ttl, "--sa-key-out", self.key_file, "--state-file", self.state_file,
                 "--pydir", PYDIR] + list(extra)
         t0 = time.monotonic()
         self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         line = self.proc.stdout.readline()
-        self.startup_seconds = time.monotonic() - t0
+        self.ready_at = time.monotonic()
+        self.startup_seconds = self.ready_at - t0
         if not line.startswith("READY "):
             self.proc.kill()
             self.proc.wait()
@@ -229,13 +230,15 @@ class Sim:
         return op.resource_id
 
     def rule_request(self, sg, name, access="ALLOW", protocol="TCP", direction="ingress", cidrs=(), ports=(),
-                     peer_sg="", priority=0):
+                     peer_sg="", priority=0, rule_type=""):
         req = M("nebius.vpc.v1.CreateSecurityRuleRequest")()
         req.metadata.parent_id = sg
         req.metadata.name = name
         req.spec.access = protos.enum_value("nebius.vpc.v1.RuleAccessAction", access)
         req.spec.protocol = protos.enum_value("nebius.vpc.v1.RuleProtocol", protocol)
         req.spec.priority = priority
+        if rule_type:
+            req.spec.type = protos.enum_value("nebius.vpc.v1.RuleType", rule_type)
         m = getattr(req.spec, direction)
         m.SetInParent()
         if direction == "ingress":

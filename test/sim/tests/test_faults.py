@@ -1,10 +1,12 @@
 """Fault injection: every kind in admin.proto."""
 import json
+import subprocess
 import time
+import unittest
 
 import grpc
 
-from simclient import M, PROJECT, SimTestCase, make_jwt
+from simclient import CERTS, M, PROJECT, PYDIR, SIM, Sim, SimTestCase, make_jwt
 
 GET_PROJECT = "/nebius.iam.v1.ProjectService/Get"
 CREATE = "/nebius.compute.v1.InstanceService/Create"
@@ -83,11 +85,65 @@ class FaultTest(SimTestCase):
         self.assertNotIn("instance", kinds)  # a failed create leaves nothing behind
         self.assertNotIn("disk", kinds)
 
+    def _op_service_error(self, op):
+        se = M("nebius.common.v1.ServiceError")()
+        self.assertEqual(len(op.status.details), 1)
+        self.assertTrue(op.status.details[0].Unpack(se))
+        return se
+
+    def test_capacity_and_quota_defaults_in_a_failed_operation(self):
+        # No code and no retry_type: the kind decides, as the sim's own capacity/quota errors do.
+        for kind, retry in (("not_enough_resources", 2), ("quota_failure", 3)):
+            self.sim.admin("Reset")
+            self.sim.admin("InjectFault", method=CREATE, count=1, operation_failure=True, service_error=kind)
+            op = self.sim.wait_op(self.sim.call(CREATE, self.sim.instance_request("vm")))
+            self.assertEqual(op.status.code, grpc.StatusCode.RESOURCE_EXHAUSTED.value[0], kind)
+            se = self._op_service_error(op)
+            self.assertEqual(se.WhichOneof("details"), kind)
+            self.assertEqual(se.retry_type, retry, kind)
+            self.assertNotIn("instance", [r["kind"] for r in self.sim.state()["resources"].values()])
+
+    def test_capacity_and_quota_defaults_on_the_call(self):
+        for kind, retry in (("not_enough_resources", 2), ("quota_failure", 3)):
+            self.sim.admin("InjectFault", method=CREATE, count=1, service_error=kind)
+            _, ses = self.assertRpcError(grpc.StatusCode.RESOURCE_EXHAUSTED, self.sim.call, CREATE,
+                                         self.sim.instance_request("vm"))
+            self.assertEqual(ses[0].WhichOneof("details"), kind)
+            self.assertEqual(ses[0].retry_type, retry, kind)
+        self.assertNotIn("instance", [r["kind"] for r in self.sim.state()["resources"].values()])
+
+    def test_explicit_code_and_retry_type_win_over_the_defaults(self):
+        self.sim.admin("InjectFault", method=CREATE, code=14, count=1, operation_failure=True,
+                       service_error="not_enough_resources", retry_type=1)
+        op = self.sim.wait_op(self.sim.call(CREATE, self.sim.instance_request("vm")))
+        self.assertEqual(op.status.code, 14)
+        self.assertEqual(self._op_service_error(op).retry_type, 1)
+        # Kinds other than capacity and quota keep no default: no code is no call error, retry unspecified.
+        self.sim.admin("InjectFault", method=GET_PROJECT, count=1, service_error="internal_error")
+        self.sim.call(GET_PROJECT, project_req())
+        self.sim.admin("InjectFault", method=CREATE, count=1, operation_failure=True, service_error="internal_error")
+        op = self.sim.wait_op(self.sim.call(CREATE, self.sim.instance_request("vm2")))
+        self.assertEqual(op.status.code, grpc.StatusCode.INTERNAL.value[0])
+        self.assertEqual(self._op_service_error(op).retry_type, 0)
+
     def test_late_capacity_failure(self):
         self.sim.admin("InjectFault", method=CREATE, count=1, late_capacity_failure=True)
         op = self.sim.wait_ok(self.sim.call(CREATE, self.sim.instance_request("vm")))
         inst = self.sim.wait_instance(op.resource_id, "STOPPED")
         self.assertEqual(inst.status.state, M("nebius.compute.v1.InstanceStatus").STOPPED)
+
+    def test_late_capacity_failure_only_on_instance_create_or_start(self):
+        for method in ("*", GET_PROJECT, "/nebius.compute.v1.InstanceService/Stop",
+                       "/nebius.compute.v1.DiskService/Create"):
+            _, ses = self.assertRpcError(grpc.StatusCode.INVALID_ARGUMENT, self.sim.admin, "InjectFault",
+                                         method=method, count=1, late_capacity_failure=True)
+            self.assertEqual(ses[0].bad_request.violations[0].field, "late_capacity_failure", method)
+            self.assertIn("InstanceService/Create", ses[0].bad_request.violations[0].message)
+        self.assertEqual(self.sim.state()["faults"], [])  # none was kept to be used up silently
+        self.sim.admin("InjectFault", method=CREATE, count=1, late_capacity_failure=True)
+        self.sim.admin("InjectFault", method="/nebius.compute.v1.InstanceService/Start", count=1,
+                       late_capacity_failure=True)
+        self.assertEqual(len(self.sim.state()["faults"]), 2)
 
     def test_after_effect(self):
         self.sim.admin("InjectFault", method=CREATE, code=14, count=1, after_effect=True)
@@ -118,3 +174,85 @@ class CommandLineFaultTest(SimTestCase):
         err, ses = self.assertRpcError(grpc.StatusCode.UNAVAILABLE, self.sim.call, GET_PROJECT, project_req())
         self.assertEqual(ses[0].retry_type, 1)
         self.sim.call(GET_PROJECT, project_req())
+
+
+class CommandLineOperationFaultsTest(SimTestCase):
+    # Checked in order: the first Create's operation fails, the second Create falls back to STOPPED.
+    SIM_ARGS = ("--fault", json.dumps({"method": CREATE, "count": 1, "operation_failure": True,
+                                       "service_error": "quota_failure"}),
+                "--fault", json.dumps({"method": CREATE, "count": 1, "late_capacity_failure": True}))
+
+    def test_operation_failure_then_late_capacity_failure(self):
+        op = self.sim.wait_op(self.sim.call(CREATE, self.sim.instance_request("vm1")))
+        self.assertEqual(op.status.code, grpc.StatusCode.RESOURCE_EXHAUSTED.value[0])
+        se = M("nebius.common.v1.ServiceError")()
+        self.assertTrue(op.status.details[0].Unpack(se))
+        self.assertEqual(se.WhichOneof("details"), "quota_failure")
+        self.assertEqual(se.retry_type, 3)
+        op = self.sim.wait_ok(self.sim.call(CREATE, self.sim.instance_request("vm2")))
+        self.sim.wait_instance(op.resource_id, "STOPPED")
+        # Both used up: the next Create runs normally.
+        self.sim.create_instance("vm3")
+        self.assertEqual(self.sim.state()["faults"], [])
+
+
+class CommandLineBadFaultTest(unittest.TestCase):
+    def run_sim(self, *args):
+        return subprocess.run([SIM, "--port", "0", "--certs", CERTS, "--pydir", PYDIR] + list(args),
+                              capture_output=True, text=True, timeout=20)
+
+    def test_refused_faults_stop_the_start(self):
+        for fault, why in (({"method": GET_PROJECT, "count": 1, "late_capacity_failure": True},
+                            "late_capacity_failure"),
+                           ({"method": CREATE, "code": 99}, "code"),
+                           ({"method": CREATE, "bogus_field": 1}, "bogus_field")):
+            p = self.run_sim("--fault", json.dumps(fault))
+            self.assertEqual(p.returncode, 1, p.stderr)
+            self.assertEqual(p.stdout, "")
+            self.assertIn("--fault", p.stderr)
+            self.assertIn(why, p.stderr)
+
+    def test_bad_expire_tokens_after(self):
+        for value in ("-1", "nan", "soon"):
+            p = self.run_sim("--expire-tokens-after", value)
+            self.assertEqual(p.returncode, 2, value)
+            self.assertEqual(p.stdout, "")
+            self.assertIn("--expire-tokens-after", p.stderr)
+
+    def test_help_documents_the_fault_options(self):
+        p = self.run_sim("--help")
+        self.assertEqual(p.returncode, 0)
+        for text in ("--fault JSON", "operation_failure", "--expire-tokens-after S", "expire every token"):
+            self.assertIn(text, p.stdout)
+
+
+class CommandLineExpireTokensTest(unittest.TestCase):
+    FIRST, SECOND = 2.0, 3.5
+
+    def test_every_token_expires_at_each_given_time(self):
+        sim = Sim("--expire-tokens-after", str(self.FIRST), "--expire-tokens-after", str(self.SECOND))
+        self.addCleanup(lambda: self.assertEqual(sim.close(), 0))
+        old = sim.login()
+        sim.call(GET_PROJECT, project_req())
+        self.assertLess(time.monotonic() - sim.ready_at, self.FIRST, "machine too slow for this test")
+        time.sleep(max(0, sim.ready_at + self.FIRST + 0.1 - time.monotonic()))
+        self.assert_refused_as_expired(sim)
+        st = sim.state()
+        self.assertEqual((st["tokens_issued"], st["tokens_valid"]), (1, 0))
+        # A new exchange works, until the second time.
+        self.assertNotEqual(sim.login(), old)
+        sim.call(GET_PROJECT, project_req())
+        sim.admin("Reset")  # keeps the schedule, as it keeps tokens
+        sim.call(GET_PROJECT, project_req())
+        self.assertLess(time.monotonic() - sim.ready_at, self.SECOND, "machine too slow for this test")
+        time.sleep(max(0, sim.ready_at + self.SECOND + 0.1 - time.monotonic()))
+        self.assert_refused_as_expired(sim)
+        sim.login()
+        sim.call(GET_PROJECT, project_req())  # nothing further scheduled
+        self.assertEqual(sim.state()["tokens_valid"], 1)
+
+    def assert_refused_as_expired(self, sim):
+        with self.assertRaises(grpc.RpcError) as cm:
+            sim.call(GET_PROJECT, project_req())
+        self.assertEqual(cm.exception.code(), grpc.StatusCode.UNAUTHENTICATED, cm.exception.details())
+        self.assertIn("expired", cm.exception.details())

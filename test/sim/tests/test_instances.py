@@ -1,4 +1,6 @@
 """Compute: instance create validation, lifecycle, disks, images, platforms."""
+import json
+
 import grpc
 
 from simclient import DEFAULT_SG, M, PROJECT, SUBNET, SimTestCase
@@ -102,6 +104,37 @@ class InstanceValidationTest(SimTestCase):
         self.assertEqual(d.status.read_write_attachment, "")  # an existing disk survives its instance
         self.sim.wait_ok(self.sim.call("/nebius.compute.v1.DiskService/Delete",
                                        M("nebius.compute.v1.DeleteDiskRequest")(id=disk_id)))
+
+    OTHER_PROJECT = "project-e00someoneelse0001"
+
+    def test_boot_disk_in_another_project(self):
+        # A disk that would be a fine boot disk (READY, from an image, unattached) but lives elsewhere.
+        image = self.sim.call("/nebius.compute.v1.ImageService/GetLatestByFamily",
+                              M("nebius.compute.v1.GetImageLatestByFamilyRequest")(
+                                  image_family="ubuntu24.04-driverless")).metadata.id
+        disk_id = self.sim.admin("Mutate", create_kind="disk", create_json=json.dumps({
+            "metadata": {"parent_id": self.OTHER_PROJECT, "name": "foreign-boot"},
+            "spec": {"size_gibibytes": 50, "type": "NETWORK_SSD", "source_image_id": image},
+            "status": {"state": "READY", "size_bytes": 50 * GIB, "block_size_bytes": 4096,
+                       "source_image_id": image}})).resource_id
+        boot = M("nebius.compute.v1.AttachedDiskSpec")(attach_mode=2)
+        boot.existing_disk.id = disk_id
+        err, ses = self.assertRpcError(INVALID, self.sim.call, CREATE, self.sim.instance_request("vm", boot=boot))
+        self.assertEqual(ses[0].bad_request.violations[0].field, "spec.boot_disk.existing_disk.id")
+        self.assertIn("another project", err.details())
+        st = self.sim.state()["resources"]
+        self.assertNotIn("instance", [r["kind"] for r in st.values()])
+        self.assertNotIn("read_write_attachment", st[disk_id]["resource"]["status"])  # left untouched
+
+    def test_subnet_in_another_project(self):
+        subnet_id = self.sim.admin("Mutate", create_kind="subnet", create_json=json.dumps({
+            "metadata": {"parent_id": self.OTHER_PROJECT, "name": "foreign-subnet"},
+            "spec": {"network_id": "vpcnetwork-sim0000000001"},
+            "status": {"state": "READY", "ipv4_private_cidrs": ["10.99.0.0/16"]}})).resource_id
+        err, _ = self.refused(self.req(subnet=subnet_id), field="spec.network_interfaces[0].subnet_id")
+        self.assertIn("another project", err.details())
+        # The same request on the project's own subnet is accepted: only the project differed.
+        self.sim.create_instance("vm")
 
     def test_network_interfaces(self):
         r = self.req()
@@ -235,6 +268,167 @@ class InstanceLifecycleTest(SimTestCase):
         self.sim.wait_ok(self.sim.call("/nebius.compute.v1.InstanceService/Update", upd2,
                                        metadata=[("x-resetmask", "metadata.labels")]))
         self.assertEqual(dict(self.get(inst.metadata.id).metadata.labels), {})
+
+
+class AddressTest(SimTestCase):
+    """Private and public addresses handed out to the interfaces of one Create request."""
+
+    def setUp(self):
+        self.sim.admin("Reset")
+
+    def small_subnet(self, name="tiny"):
+        # A /29: the sim hands out .5 and .6 (from .5, below the broadcast address).
+        req = M("nebius.vpc.v1.CreateSubnetRequest")()
+        req.metadata.parent_id = PROJECT
+        req.metadata.name = name
+        req.spec.network_id = "vpcnetwork-sim0000000001"
+        req.spec.ipv4_private_pools.pools.add().cidrs.add(cidr="/29")
+        return self.sim.wait_ok(self.sim.call("/nebius.vpc.v1.SubnetService/Create", req)).resource_id
+
+    def nics_request(self, name, subnet, n, public=False):
+        req = self.sim.instance_request(name, subnet=subnet, public=public)
+        for i in range(1, n):
+            nic = req.spec.network_interfaces.add(subnet_id=subnet, name="eth%d" % i)
+            nic.ip_address.SetInParent()
+            if public:
+                nic.public_ip_address.SetInParent()
+        return req
+
+    def assert_nothing_created(self):
+        kinds = [r["kind"] for r in self.sim.state()["resources"].values()]
+        self.assertNotIn("instance", kinds)
+        self.assertNotIn("disk", kinds)
+        return kinds
+
+    def test_interfaces_of_one_request_never_share_a_private_address(self):
+        sub = self.small_subnet()
+        # Three interfaces, two addresses: the third must not get one of the first two again.
+        err, ses = self.assertRpcError(grpc.StatusCode.RESOURCE_EXHAUSTED, self.sim.call, CREATE,
+                                       self.nics_request("three", sub, 3))
+        self.assertEqual(ses[0].WhichOneof("details"), "not_enough_resources")
+        self.assertEqual(ses[0].service, "nebius.compute.v1.InstanceService")
+        self.assertIn(sub, err.details())
+        self.assert_nothing_created()
+        # Two fit, on distinct addresses; then the subnet is full for a single interface too.
+        op = self.sim.wait_ok(self.sim.call(CREATE, self.nics_request("two", sub, 2)))
+        inst = self.sim.wait_instance(op.resource_id, "RUNNING")
+        self.assertEqual(sorted(n.ip_address.address for n in inst.status.network_interfaces),
+                         ["10.1.0.5/32", "10.1.0.6/32"])
+        self.assertRpcError(grpc.StatusCode.RESOURCE_EXHAUSTED, self.sim.call, CREATE,
+                            self.nics_request("one", sub, 1))
+
+    def fill_public_pool(self, leave):
+        """Allocates public addresses until only `leave` are free; returns how many it took."""
+        n = 0
+        while True:
+            req = M("nebius.vpc.v1.CreateAllocationRequest")()
+            req.metadata.parent_id = PROJECT
+            req.metadata.name = "fill-%d" % n
+            req.spec.ipv4_public.subnet_id = SUBNET
+            try:
+                self.sim.call("/nebius.vpc.v1.AllocationService/Create", req)
+            except grpc.RpcError as e:
+                self.assertEqual(e.code(), grpc.StatusCode.RESOURCE_EXHAUSTED)
+                break
+            n += 1
+        for i in range(leave):  # give back the last ones
+            aid = self.sim.call("/nebius.vpc.v1.AllocationService/GetByName", M("nebius.common.v1.GetByNameRequest")(
+                parent_id=PROJECT, name="fill-%d" % (n - 1 - i))).metadata.id
+            self.sim.wait_ok(self.sim.call("/nebius.vpc.v1.AllocationService/Delete",
+                                           M("nebius.vpc.v1.DeleteAllocationRequest")(id=aid)))
+        return n
+
+    def test_public_pool_exhausted_on_create_is_a_quota_failure(self):
+        self.assertEqual(self.fill_public_pool(leave=1), 245)  # 203.0.113.10 .. .254
+        # Two public interfaces, one free address.
+        err, ses = self.assertRpcError(grpc.StatusCode.RESOURCE_EXHAUSTED, self.sim.call, CREATE,
+                                       self.nics_request("pub2", SUBNET, 2, public=True))
+        self.assertEqual(err.details(), "public IP pool exhausted")
+        self.assertEqual(len(ses), 1)
+        self.assertEqual(ses[0].WhichOneof("details"), "quota_failure")
+        self.assertEqual(ses[0].service, "nebius.compute.v1.InstanceService")
+        self.assertEqual(ses[0].retry_type, 3)  # NOTHING, as AllocationService/Create says it
+        self.assertTrue(ses[0].quota_failure.violations[0].quota)
+        kinds = self.assert_nothing_created()
+        self.assertEqual(kinds.count("allocation"), 244)
+        # One public interface takes the last address.
+        op = self.sim.wait_ok(self.sim.call(CREATE, self.nics_request("pub1", SUBNET, 1, public=True)))
+        inst = self.sim.wait_instance(op.resource_id, "RUNNING")
+        self.assertTrue(inst.status.network_interfaces[0].public_ip_address.address.startswith("203.0.113."))
+
+
+class NotReadyTest(SimTestCase):
+    """Subnets and security groups are usable once their Create operation is done, not before."""
+    SIM_KW = {"op_delay": "0.6", "state_delay": "0.05"}
+
+    def setUp(self):
+        self.sim.admin("Reset")
+
+    def group_op(self, name):
+        req = M("nebius.vpc.v1.CreateSecurityGroupRequest")()
+        req.metadata.parent_id = PROJECT
+        req.metadata.name = name
+        req.spec.network_id = "vpcnetwork-sim0000000001"
+        return self.sim.call("/nebius.vpc.v1.SecurityGroupService/Create", req)
+
+    def get_group(self, gid):
+        return self.sim.call("/nebius.vpc.v1.SecurityGroupService/Get",
+                             M("nebius.vpc.v1.GetSecurityGroupRequest")(id=gid))
+
+    def refused_not_ready(self, req, resource_id):
+        err, ses = self.assertRpcError(PRECOND, self.sim.call, CREATE, req)
+        self.assertEqual(ses[0].WhichOneof("details"), "bad_resource_state", err.details())
+        self.assertEqual(ses[0].bad_resource_state.resource_id, resource_id)
+        self.assertIn("not READY", err.details())
+        kinds = [r["kind"] for r in self.sim.state()["resources"].values()]
+        self.assertNotIn("instance", kinds)
+        self.assertNotIn("disk", kinds)
+
+    def test_security_group_state_while_created(self):
+        # SecurityGroupStatus.State has no CREATING (the API has STATE_UNSPECIFIED=0, READY=2): a group is
+        # STATE_UNSPECIFIED while its Create operation runs, READY once it is done.
+        op = self.group_op("slow")
+        self.assertEqual(self.get_group(op.resource_id).status.state, 0)
+        self.sim.wait_ok(op)
+        self.assertEqual(self.get_group(op.resource_id).status.state,
+                         M("nebius.vpc.v1.SecurityGroupStatus").READY)
+
+    def test_instance_with_a_group_not_ready_is_refused(self):
+        op = self.group_op("slow")
+        self.refused_not_ready(self.sim.instance_request("vm", groups=[op.resource_id]), op.resource_id)
+        self.sim.wait_ok(op)
+        inst = self.sim.create_instance("vm", groups=[op.resource_id])
+        self.assertEqual([g.id for g in inst.status.network_interfaces[0].security_groups], [op.resource_id])
+
+    def test_update_onto_a_group_not_ready_is_refused(self):
+        inst = self.sim.create_instance("vm")
+        op = self.group_op("slow")
+        upd = M("nebius.compute.v1.UpdateInstanceRequest")()
+        upd.metadata.CopyFrom(inst.metadata)
+        upd.spec.CopyFrom(inst.spec)
+        upd.spec.network_interfaces[0].security_groups.add(id=op.resource_id)
+        _, ses = self.assertRpcError(PRECOND, self.sim.call, "/nebius.compute.v1.InstanceService/Update", upd)
+        self.assertEqual(ses[0].bad_resource_state.resource_id, op.resource_id)
+        self.sim.wait_ok(op)
+        self.sim.wait_ok(self.sim.call("/nebius.compute.v1.InstanceService/Update", upd))
+
+    def test_instance_on_a_subnet_not_ready_is_refused(self):
+        req = M("nebius.vpc.v1.CreateSubnetRequest")()
+        req.metadata.parent_id = PROJECT
+        req.metadata.name = "slow-subnet"
+        req.spec.network_id = "vpcnetwork-sim0000000001"
+        op = self.sim.call("/nebius.vpc.v1.SubnetService/Create", req)
+        sub = self.sim.call("/nebius.vpc.v1.SubnetService/Get", M("nebius.vpc.v1.GetSubnetRequest")(id=op.resource_id))
+        self.assertEqual(sub.status.state, M("nebius.vpc.v1.SubnetStatus").CREATING)
+        self.refused_not_ready(self.sim.instance_request("vm", subnet=op.resource_id), op.resource_id)
+        self.sim.wait_ok(op)
+        self.sim.create_instance("vm", subnet=op.resource_id)
+        # A subnet being deleted is not READY either.
+        self.sim.admin("Mutate", resource_id=op.resource_id, json_patch=json.dumps({"status": {"state": "DELETING"}}))
+        err, ses = self.assertRpcError(PRECOND, self.sim.call, CREATE,
+                                       self.sim.instance_request("vm2", subnet=op.resource_id))
+        self.assertEqual(ses[0].bad_resource_state.resource_id, op.resource_id)
+        self.assertIn("DELETING", err.details())
 
 
 class CatalogueTest(SimTestCase):

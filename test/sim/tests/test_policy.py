@@ -111,6 +111,63 @@ class PolicyTest(SimTestCase):
         self.assertEqual(DEFAULT_SG, self.sim.state()["resources"][b]["resource"]["status"]["network_interfaces"][0]
                          ["security_groups"][0]["id"])
 
+    def test_stateless_ingress_needs_a_rule_for_its_replies(self):
+        sg = self.sim.create_group("stateless-in")
+        a = self.sim.create_instance("a", groups=[sg], public=True).metadata.id
+        web = self.sim.create_rule(sg, "web", cidrs=["198.51.100.0/24"], ports=[80], rule_type="STATELESS")
+        ok, why = self.sim.flow(source_ip=EXT, destination_instance_id=a, protocol="tcp", port=80)
+        self.assertFalse(ok, why)  # the group has no egress rule: the replies cannot leave
+        self.assertIn(web, why)
+        self.assertIn("reply egress denied by implicit deny", why)
+        # An egress rule to port 80 does not carry replies: they go to the client's ephemeral port.
+        self.sim.create_rule(sg, "to-80", direction="egress", cidrs=["198.51.100.0/24"], ports=[80])
+        self.assertFalse(self.sim.flow(source_ip=EXT, destination_instance_id=a, protocol="tcp", port=80)[0])
+        back = self.sim.create_rule(sg, "replies", direction="egress", cidrs=["198.51.100.0/24"])
+        ok, why = self.sim.flow(source_ip=EXT, destination_instance_id=a, protocol="tcp", port=80)
+        self.assertTrue(ok, why)
+        self.assertIn(web, why)
+        self.assertIn("reply egress allowed by rule %s" % back, why)
+        # The same rule STATEFUL admits its replies without any egress rule.
+        sg2 = self.sim.create_group("stateful-in")
+        b = self.sim.create_instance("b", groups=[sg2], public=True).metadata.id
+        self.sim.create_rule(sg2, "web", cidrs=["198.51.100.0/24"], ports=[80], rule_type="STATEFUL")
+        ok, why = self.sim.flow(source_ip=EXT, destination_instance_id=b, protocol="tcp", port=80)
+        self.assertTrue(ok, why)
+        self.assertNotIn("reply", why)
+
+    def test_stateless_egress_needs_a_rule_for_its_replies(self):
+        sg = self.sim.create_group("stateless-out")
+        a = self.sim.create_instance("a", groups=[sg], public=True).metadata.id
+        self.sim.create_rule(sg, "dns", direction="egress", protocol="UDP", cidrs=["8.8.8.8/32"], ports=[53],
+                             rule_type="STATELESS")
+        ok, why = self.sim.flow(source_instance_id=a, destination_ip="8.8.8.8", protocol="udp", port=53)
+        self.assertFalse(ok, why)
+        self.assertIn("reply ingress denied by implicit deny", why)
+        answers = self.sim.create_rule(sg, "dns-answers", protocol="UDP", cidrs=["8.8.8.0/24"], priority=200)
+        ok, why = self.sim.flow(source_instance_id=a, destination_ip="8.8.8.8", protocol="udp", port=53)
+        self.assertTrue(ok, why)
+        self.assertIn("reply ingress allowed by rule %s" % answers, why)
+        # The replies are evaluated like any flow: a DENY of lower priority value comes first.
+        deny = self.sim.create_rule(sg, "no-dns-answers", access="DENY", protocol="UDP", cidrs=["8.8.8.8/32"],
+                                    priority=100)
+        ok, why = self.sim.flow(source_instance_id=a, destination_ip="8.8.8.8", protocol="udp", port=53)
+        self.assertFalse(ok, why)
+        self.assertIn("reply ingress denied by rule %s" % deny, why)
+
+    def test_stateless_between_instances_checks_each_side(self):
+        src_sg = self.sim.create_group("src")
+        dst_sg = self.sim.create_group("dst")
+        a = self.sim.create_instance("a", groups=[src_sg]).metadata.id
+        b = self.sim.create_instance("b", groups=[dst_sg]).metadata.id
+        self.sim.create_rule(src_sg, "out", direction="egress", peer_sg=dst_sg, protocol="TCP", ports=[5432])
+        self.sim.create_rule(dst_sg, "in", peer_sg=src_sg, protocol="TCP", ports=[5432], rule_type="STATELESS")
+        ok, why = self.sim.flow(source_instance_id=a, destination_instance_id=b, protocol="tcp", port=5432)
+        self.assertFalse(ok, why)  # the destination's replies to a's group are not allowed out
+        self.assertIn("reply egress denied", why)
+        self.sim.create_rule(dst_sg, "replies", direction="egress", peer_sg=src_sg, protocol="TCP")
+        ok, why = self.sim.flow(source_instance_id=a, destination_instance_id=b, protocol="tcp", port=5432)
+        self.assertTrue(ok, why)
+
     def test_bad_requests(self):
         a = self.sim.create_instance("a").metadata.id
         self.assertRpcError(grpc.StatusCode.INVALID_ARGUMENT, self.sim.admin, "EvaluateFlow",

@@ -50,6 +50,87 @@ class StartupTest(unittest.TestCase):
         self.assertEqual(state["tokens_issued"], 1)
         self.assertNotIn("private-key", json.dumps(state))
 
+    def test_starts_in_under_a_second(self):
+        # The contract is per start; a loaded CI machine can stall any one process, so the
+        # median of several starts is what is held to it. All runs are reported.
+        times = []
+        for _ in range(5):
+            sim = Sim()
+            times.append(sim.startup_seconds)
+            self.assertEqual(sim.close(), 0)
+        times.sort()
+        print("\nnebius-sim start-up over %d runs: %s s" % (len(times), " ".join("%.3f" % t for t in times)),
+              file=sys.stderr)
+        self.assertLess(times[len(times) // 2], 1.0, "median start-up %.3f s (runs: %s)" % (times[len(times) // 2], times))
+
+    def _public_numbers(self, pem):
+        from cryptography.hazmat.primitives import serialization
+        return serialization.load_pem_private_key(pem.encode() if isinstance(pem, str) else pem,
+                                                  None).public_key().public_numbers()
+
+    def test_preset_key_comes_from_the_certs_dir(self):
+        # gen-test-certs.sh makes it once, so start-up does not pay for RSA key generation.
+        with open(os.path.join(CERTS, "service-account.key"), "rb") as fh:
+            want = self._public_numbers(fh.read())
+        self.assertEqual(want.n.bit_length(), 2048)
+        sim = Sim()
+        try:
+            got = self._public_numbers(sim.creds["subject-credentials"]["private-key"])
+            sim.login()  # the sim verifies JWTs with that key
+        finally:
+            self.assertEqual(sim.close(), 0)
+        self.assertEqual(got, want)
+
+    def _certs_copy(self, with_key):
+        d = os.path.join("/tmp", "nebius-sim-certs-%d-%d" % (os.getpid(), time.monotonic_ns()))
+        os.makedirs(d)
+        self.addCleanup(shutil.rmtree, d, True)
+        for f in os.listdir(CERTS):
+            if f.endswith((".pem", ".key")) and (with_key or f != "service-account.key"):
+                shutil.copy(os.path.join(CERTS, f), d)
+        return d
+
+    def test_preset_key_generated_when_the_file_is_missing(self):
+        certs = self._certs_copy(with_key=False)
+        with open(os.path.join(CERTS, "service-account.key"), "rb") as fh:
+            shared = self._public_numbers(fh.read())
+        sim = Sim(certs=certs)
+        try:
+            got = self._public_numbers(sim.creds["subject-credentials"]["private-key"])
+            sim.login()
+            sim.call("/nebius.iam.v1.ProjectService/Get", M("nebius.iam.v1.GetProjectRequest")(id=PROJECT))
+        finally:
+            self.assertEqual(sim.close(), 0)
+        self.assertNotEqual(got, shared)
+        self.assertFalse(os.path.exists(os.path.join(certs, "service-account.key")))  # nothing written there
+
+    def test_unusable_preset_key_fails_fast(self):
+        certs = self._certs_copy(with_key=False)
+        bad = os.path.join(certs, "service-account.key")
+        for content in (b"not a key\n", None):
+            if content is None:  # a real key, but not RSA: JWTs are RS256
+                subprocess.run(["openssl", "genpkey", "-algorithm", "ED25519", "-out", bad], check=True,
+                               capture_output=True)
+            else:
+                with open(bad, "wb") as fh:
+                    fh.write(content)
+            p = subprocess.run([SIM, "--port", "0", "--certs", certs, "--pydir", PYDIR],
+                               capture_output=True, text=True, timeout=20)
+            self.assertEqual(p.returncode, 1, p.stderr)
+            self.assertEqual(p.stdout, "")
+            self.assertIn(bad, p.stderr)
+            self.assertIn("gen-test-certs.sh", p.stderr)
+
+    def test_gen_certs_replaces_an_unreadable_service_account_key(self):
+        certs = self._certs_copy(with_key=True)
+        key = os.path.join(certs, "service-account.key")
+        with open(key, "w") as fh:
+            fh.write("truncated\n")
+        subprocess.run([os.path.join(REPO, "scripts", "gen-test-certs.sh"), certs], check=True, capture_output=True)
+        with open(key, "rb") as fh:
+            self.assertEqual(self._public_numbers(fh.read()).n.bit_length(), 2048)
+        self.assertEqual(stat.S_IMODE(os.stat(key).st_mode), 0o600)
+
     def test_sigint_exits_zero(self):
         p = subprocess.Popen([SIM, "--port", "0", "--certs", CERTS, "--pydir", PYDIR], stdout=subprocess.PIPE,
                              text=True)
@@ -102,6 +183,10 @@ class StartupTest(unittest.TestCase):
         t0 = time.monotonic()
         subprocess.run([os.path.join(REPO, "scripts", "gen-test-certs.sh"), CERTS], check=True, capture_output=True)
         self.assertTrue(os.path.exists(os.path.join(CERTS, "server-wronghost.key")))
+        key = os.path.join(CERTS, "service-account.key")
+        self.assertEqual(stat.S_IMODE(os.stat(key).st_mode), 0o600)
+        with open(key) as fh:
+            self.assertTrue(fh.read().startswith("-----BEGIN PRIVATE KEY-----"))
         print("\ngen-test-certs.sh re-run: %.3f s" % (time.monotonic() - t0), file=sys.stderr)
 
 
@@ -154,6 +239,31 @@ class AdminTest(unittest.TestCase):
         creds = json.loads(extra.credentials_json)
         from simclient import make_jwt
         self.assertTrue(self.sim.exchange(make_jwt(creds)).access_token)
+
+    def test_get_requests_records_request_bodies(self):
+        self.sim.requests(clear=True)
+        self.sim.call("/nebius.iam.v1.ProjectService/Get", M("nebius.iam.v1.GetProjectRequest")(id=PROJECT))
+        self.sim.login()
+        text = "#cloud-config\nruncmd: [echo secret-ish]\n"
+        self.sim.create_instance("body-vm", cloud_init_user_data=text, hostname="body-host")
+        log = self.sim.requests()["requests"]
+        by_method = {}
+        for r in log:
+            by_method.setdefault(r["method"], []).append(r["request"])
+        self.assertEqual(by_method["/nebius.iam.v1.ProjectService/Get"], [{"id": PROJECT}])
+        ex = by_method["/nebius.iam.v1.TokenExchangeService/Exchange"][0]
+        self.assertEqual(ex["grant_type"], "urn:ietf:params:oauth:grant-type:token-exchange")
+        self.assertRegex(ex["subject_token"], r"^<redacted:len [0-9]+>$")  # a credential: length only
+        create = by_method["/nebius.compute.v1.InstanceService/Create"][0]
+        self.assertEqual(create["metadata"]["name"], "body-vm")
+        self.assertEqual(create["spec"]["hostname"], "body-host")
+        self.assertEqual(create["spec"]["resources"], {"platform": "cpu-d3", "preset": "2vcpu-8gb"})
+        self.assertEqual(create["spec"]["network_interfaces"][0]["subnet_id"], "vpcsubnet-sim0000000001")
+        self.assertEqual(create["spec"]["cloud_init_user_data"], "<redacted:len %d>" % len(text))
+        self.assertNotIn("secret-ish", json.dumps(log))
+        self.assertNotIn(self.sim.token, json.dumps(log))
+        polls = by_method["/nebius.common.v1.OperationService/Get"]
+        self.assertTrue(polls and all(set(p) == {"id"} for p in polls), polls)
 
     def test_get_requests_filter_and_clear(self):
         self.sim.requests(clear=True)
