@@ -282,6 +282,60 @@ START_TEST(same_named_group_not_made_by_us_is_refused)
 }
 END_TEST
 
+/* A caller that asks to stop once, when told an operation is done (as a
+ * Ctrl-C that lands during the last poll is answered): that operation is
+ * over, so the stop must be honoured at the next one, before it is sent. */
+typedef struct stop_after_done {
+    int seen_done;  /* a "create security rule" operation reported "done" */
+    int asked;      /* non-zero returned once */
+    int startings;  /* "starting" reports seen */
+} stop_after_done;
+
+static int stop_once_after_done(const brev_progress *p, void *payload)
+{
+    stop_after_done *s = payload;
+    if (strcmp(p->state, "starting") == 0)
+        s->startings++;
+    if (strstr(p->what, "security rule") && strcmp(p->state, "done") == 0)
+        s->seen_done = 1;
+    if (s->seen_done && !s->asked && strcmp(p->state, "done") != 0) {
+        s->asked = 1;
+        return 1;
+    }
+    return 0;
+}
+
+START_TEST(stop_asked_between_operations_sends_nothing_more)
+{
+    FX_SIM_ONLY();
+    brev_client_options o;
+    brev_client *c = NULL;
+    brev_cluster *cl = NULL;
+    stop_after_done stop = {0, 0, 0};
+    const char *cidrs[1] = {"192.0.2.0/24"};
+    brev_firewall_rule both = {22, 22, cidrs, 1, BREV_PROTOCOL_TCP_UDP}; /* one rule per protocol */
+    char *id = (char *)1;
+
+    ck_assert_int_eq(brev_cluster_ensure(fx_client, "stop-between", &cl), BREV_OK);
+    bn_test_client_options(&fx_sim, &o);
+    o.progress = stop_once_after_done;
+    o.progress_payload = &stop;
+    ck_assert_int_eq(brev_client_new(&c, &o), BREV_OK);
+    json_decref(bn_test_requests(fx_client, NULL, 1)); /* clear the request log */
+    ck_assert_int_eq(brev_firewall_add(c, "stop-between", &both, &id), BREV_ECANCELLED);
+    ck_assert_ptr_null(id);
+    ck_assert_int_eq(stop.asked, 1);
+    ck_assert_int_ge(stop.startings, 2);
+    ck_assert_msg(strstr(brev_error_message(), "cancelled before it was sent") != NULL, "%s", brev_error_message());
+    /* the second rule was never sent, the first was taken back */
+    ck_assert_int_eq(bn_test_request_count(fx_client, "SecurityRuleService/Create"), 1);
+    ck_assert_int_eq(bn_test_request_count(fx_client, "SecurityRuleService/Delete"), 1);
+    ck_assert_int_eq(fx_count("security_rule", cl->security_group_id), 2);
+    brev_client_free(c);
+    brev_cluster_free(cl);
+}
+END_TEST
+
 START_TEST(list_shows_our_clusters_with_instance_counts)
 {
     FX_SIM_ONLY();
@@ -414,6 +468,7 @@ int main(void)
     tcase_add_test(tc, concurrent_add_of_one_rule_creates_it_once);
     tcase_add_test(tc, invalid_cluster_ids_are_refused_before_any_call);
     tcase_add_test(tc, same_named_group_not_made_by_us_is_refused);
+    tcase_add_test(tc, stop_asked_between_operations_sends_nothing_more);
     tcase_add_test(tc, list_shows_our_clusters_with_instance_counts);
     tcase_add_test(tc, delete_is_refused_while_instances_exist);
     tcase_add_test(tc, delete_counts_unlabelled_instances_on_the_group);
