@@ -87,11 +87,13 @@ class ProgressTest(CliTestCase):
                                 stderr=subprocess.PIPE, text=True, env=clean_env(self.home),
                                 stdin=subprocess.DEVNULL)
         # Interrupt once the create is under way (the boot disk or the instance exists).
+        seen_disks = set()
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
-            names = [r["metadata"]["name"] for r in list(self.sim.admin.resources("disk").values())
-                     + list(self.instances().values())]
-            if any(n.startswith("cancel-1") for n in names):
+            disks = self.boot_disks("cancel-1")
+            seen_disks.update(disks)
+            names = [r["metadata"]["name"] for r in self.instances().values()]
+            if disks or any(n.startswith("cancel-1") for n in names):
                 break
             time.sleep(0.05)
         proc.send_signal(signal.SIGINT)
@@ -99,6 +101,14 @@ class ProgressTest(CliTestCase):
         self.assertEqual(proc.returncode, 7, err)
         self.assertEqual(out, "")
         self.assertTrue(err.startswith("brev-nebius: "), err)
+        # The boot disk is made first, so the create was interrupted with one: whether it was deleted or is
+        # left, the message names it, and every disk still there is named with it.
+        self.assertTrue(seen_disks, "the create was interrupted before its boot disk existed")
+        left_disks = self.boot_disks("cancel-1")
+        for disk in seen_disks | set(left_disks):
+            self.assertIn(disk, err)
+        for disk in left_disks:  # no CLI command deletes a bare disk: clean up through the sim
+            self.sim.admin.mutate(resource_id=disk, delete=True)
         left = [i for i in self.instances().values() if i["metadata"]["name"] == "cancel-1"]
         for inst in left:  # whatever was left is named, with the way to remove it
             self.assertIn(inst["metadata"]["id"], err)
@@ -130,6 +140,11 @@ class ProgressTest(CliTestCase):
             self.cli("cluster", "delete", "cancel-grp")
         self.assertEqual(self.cluster_groups("cancel-grp"), [])
         self.assertEqual([i for i in self.instances().values() if i["metadata"]["name"] == "cancel-2"], [])
+
+    def boot_disks(self, name):
+        """Ids of the disks the create of instance `name` makes (named "<name>-boot")."""
+        return [rid for rid, d in self.sim.admin.resources("disk").items()
+                if d["metadata"]["name"] == name + "-boot"]
 
     def cluster_groups(self, cluster):
         return [g for g in self.sim.admin.resources("security_group").values()
