@@ -81,8 +81,17 @@ int bn_policy_group_delete(brev_client *client, const char *group_id);
  * empty clusters. A cluster without a group is already released (BREV_OK). */
 int bn_policy_cluster_release(brev_client *client, const char *cluster_id);
 
-/* The spec a rule must have to be the self / egress rule of group_id. */
+/* The spec a rule must have to be the self / egress rule of group_id,
+ * STATEFUL (or type unset, which the API takes as STATEFUL) included. */
 int bn_policy_is_self_rule(const Nebius__Vpc__V1__SecurityRule *rule, const char *group_id);
 int bn_policy_is_egress_all_rule(const Nebius__Vpc__V1__SecurityRule *rule);
+
+/* The same checks without the type: a rule that has the shape but is
+ * STATELESS is reported for its type, not as some other deviation. */
+int bn_policy_has_self_shape(const Nebius__Vpc__V1__SecurityRule *rule, const char *group_id);
+int bn_policy_has_egress_all_shape(const Nebius__Vpc__V1__SecurityRule *rule);
+
+/* 1 when the rule's type is STATEFUL or unset. */
+int bn_policy_rule_is_stateful(const Nebius__Vpc__V1__SecurityRule *rule);
 
 #endif
