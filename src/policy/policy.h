@@ -73,8 +73,14 @@ int bn_policy_cluster_group(brev_client *client, const char *cluster_id, char **
  * made, never a cluster the caller prepared with its firewall rules. */
 int bn_policy_cluster_ensure(brev_client *client, const char *cluster_id, brev_cluster **out, int *created);
 
-/* Deletes the group's rules, then the group (waiting for each). */
-int bn_policy_group_delete(brev_client *client, const char *group_id);
+/* Deletes the cluster's group and its rules, never leaving an instance that
+ * joined since the caller counted on a group stripped of its rules: the
+ * group goes first (the API refuses a group in use and takes the rules with
+ * it). BREV_EPRECONDITION: the group is in use and kept (message says how). */
+int bn_policy_group_delete(brev_client *client, const char *project, const char *cluster_id, const char *group_id);
+
+/* Creates whichever base rule (self, egress-all) the group lacks, by name. */
+int bn_policy_group_restore_base_rules(brev_client *client, const char *group_id);
 
 /* After an instance of the cluster was terminated: deletes the cluster's
  * group and rules when no instance of it remains, unless the client keeps
