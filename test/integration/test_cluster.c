@@ -337,6 +337,44 @@ START_TEST(stop_asked_between_operations_sends_nothing_more)
 }
 END_TEST
 
+/* Stops while the second security rule of a firewall rule is being
+ * created: that create was sent, so the rule exists without its id coming
+ * back. The add must take it back too, not only the first one. */
+static int stop_while_second_rule_runs(const brev_progress *p, void *payload)
+{
+    int *done_rules = payload;
+    if (strstr(p->what, "create security rule") && strcmp(p->state, "done") == 0)
+        ++*done_rules;
+    return *done_rules == 1 && strstr(p->what, "create security rule") && strcmp(p->state, "running") == 0;
+}
+
+START_TEST(stop_while_a_security_rule_is_created_leaves_none_of_the_rule)
+{
+    FX_SIM_ONLY();
+    brev_client_options o;
+    brev_client *c = NULL;
+    brev_cluster *cl = NULL;
+    int done_rules = 0;
+    const char *cidrs[1] = {"192.0.2.0/24"};
+    brev_firewall_rule both = {2222, 2222, cidrs, 1, BREV_PROTOCOL_TCP_UDP};
+
+    ck_assert_int_eq(brev_cluster_ensure(fx_client, "stop-inflight", &cl), BREV_OK);
+    bn_test_client_options(&fx_sim, &o);
+    o.progress = stop_while_second_rule_runs;
+    o.progress_payload = &done_rules;
+    ck_assert_int_eq(brev_client_new(&c, &o), BREV_OK);
+    json_decref(bn_test_requests(fx_client, NULL, 1));
+    ck_assert_int_eq(brev_firewall_add(c, "stop-inflight", &both, NULL), BREV_ECANCELLED);
+    ck_assert_msg(strstr(brev_error_message(), "may exist") != NULL, "%s", brev_error_message());
+    /* both creates were sent; both rules are gone again */
+    ck_assert_int_eq(bn_test_request_count(fx_client, "SecurityRuleService/Create"), 2);
+    ck_assert_int_eq(bn_test_request_count(fx_client, "SecurityRuleService/Delete"), 2);
+    ck_assert_int_eq(fx_count("security_rule", cl->security_group_id), 2);
+    brev_client_free(c);
+    brev_cluster_free(cl);
+}
+END_TEST
+
 START_TEST(list_shows_our_clusters_with_instance_counts)
 {
     FX_SIM_ONLY();
@@ -641,6 +679,7 @@ int main(void)
     tcase_add_test(tc, invalid_cluster_ids_are_refused_before_any_call);
     tcase_add_test(tc, same_named_group_not_made_by_us_is_refused);
     tcase_add_test(tc, stop_asked_between_operations_sends_nothing_more);
+    tcase_add_test(tc, stop_while_a_security_rule_is_created_leaves_none_of_the_rule);
     tcase_add_test(tc, list_shows_our_clusters_with_instance_counts);
     tcase_add_test(tc, delete_is_refused_while_instances_exist);
     tcase_add_test(tc, delete_counts_unlabelled_instances_on_the_group);
