@@ -24,7 +24,9 @@ typedef enum brev_finding_kind {
     BREV_FINDING_FOREIGN_GROUP_REFERENCE,/**< a rule references another cluster's group */
     BREV_FINDING_INSTANCE_OFF_GROUP,     /**< an instance of the cluster is not (only) on the cluster's group */
     BREV_FINDING_UNENCRYPTED_DISK,       /**< a boot disk of the cluster without encryption at rest */
-    BREV_FINDING_FOREIGN_INSTANCE        /**< an instance outside the cluster is on the cluster's group */
+    BREV_FINDING_FOREIGN_INSTANCE,       /**< an instance outside the cluster is on the cluster's group */
+    BREV_FINDING_NARROWED_SELF           /**< an ingress DENY evaluated before the self rule blocks traffic
+                                              between members */
 } brev_finding_kind;
 
 BREV_EXTERN const char *brev_finding_kind_name(brev_finding_kind kind);

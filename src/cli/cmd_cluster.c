@@ -1,5 +1,6 @@
 /* cluster list|delete: the per-cluster security groups. */
 #include <stdio.h>
+#include <string.h>
 
 #include "cli.h"
 #include "output.h"
@@ -53,6 +54,32 @@ static int cluster_list(cli_ctx *ctx)
     return exit_code;
 }
 
+/* After Ctrl-C: whether the cluster's group is still there. A cancelled
+ * wait does not stop the deletion the cloud is already doing, so a group
+ * listed now may still go by itself. */
+static void report_cluster_left(brev_client *client, const char *cluster)
+{
+    brev_cluster_list *list = NULL;
+    if (brev_clusters_list(client, &list) != BREV_OK) {
+        cli_errorf("could not check what is left of cluster %s: %s; check with: brev-nebius cluster list", cluster,
+                   brev_error_message());
+        return;
+    }
+    int found = 0;
+    for (size_t i = 0; i < list->count; i++) {
+        const brev_cluster *c = &list->items[i];
+        if (strcmp(c->id, cluster) != 0)
+            continue;
+        found = 1;
+        cli_errorf("cluster %s still exists (security group %s, %zu instance%s); its deletion may still be under "
+                   "way: check with brev-nebius cluster list, or delete it again with: brev-nebius cluster delete %s",
+                   c->id, c->security_group_id, c->instance_count, c->instance_count == 1 ? "" : "s", c->id);
+    }
+    if (!found)
+        cli_errorf("cluster %s has no security group any more: nothing of it is left", cluster);
+    brev_cluster_list_free(list);
+}
+
 static int cluster_delete(cli_ctx *ctx)
 {
     const char *cluster = ctx->args->positional[0];
@@ -62,12 +89,24 @@ static int cluster_delete(cli_ctx *ctx)
     if (!client)
         return exit_code;
     int rc = brev_cluster_delete(client, cluster);
-    if (rc != BREV_OK)
-        return cli_fail(rc);
+    if (rc != BREV_OK) {
+        exit_code = cli_fail(rc);
+        if (rc == BREV_ECANCELLED)
+            report_cluster_left(client, cluster);
+        return exit_code;
+    }
     if (ctx->json)
-        return cli_json_emit(json_pack("{s:s, s:b}", "id", cluster, "deleted", 1)) < 0 ? CLI_EXIT_ERROR : CLI_EXIT_OK;
-    printf("deleted cluster %s (its security group and rules)\n", cluster);
-    return CLI_EXIT_OK;
+        exit_code = cli_json_emit(json_pack("{s:s, s:b}", "id", cluster, "deleted", 1)) < 0 ? CLI_EXIT_ERROR
+                                                                                           : CLI_EXIT_OK;
+    else
+        printf("deleted cluster %s (its security group and rules)\n", cluster);
+    if (cli_cancel_pending()) {
+        /* Ctrl-C came during the group's last poll: the delete had finished. */
+        cli_errorf("cancelled too late: the delete had finished");
+        report_cluster_left(client, cluster);
+        exit_code = CLI_EXIT_CANCELLED;
+    }
+    return exit_code;
 }
 
 const cli_command cli_cluster_commands[] = {

@@ -58,6 +58,84 @@ static const arg_spec add_options[] = {
     {NULL, 0, NULL, NULL},
 };
 
+static void join_cidrs(char *const *cidrs, size_t count, char *buf, size_t len)
+{
+    size_t used = 0;
+    buf[0] = '\0';
+    for (size_t c = 0; c < count && used < len; c++) {
+        int n = snprintf(buf + used, len - used, "%s%s", c ? "," : "", cidrs[c]);
+        if (n < 0)
+            break;
+        used += (size_t)n;
+    }
+}
+
+/* The entry of rule_id in list, or NULL. */
+static const brev_firewall_entry *entry_of(const brev_firewall_list *list, const char *rule_id)
+{
+    for (size_t i = 0; list && i < list->count; i++)
+        if (strcmp(list->items[i].id, rule_id) == 0)
+            return &list->items[i];
+    return NULL;
+}
+
+/* After Ctrl-C: what of the rule (and its cluster) exists now. The id of a
+ * cancelled add is not known here, so every rule on the same ports and
+ * protocol is named; rule_id, when the add finished, names exactly that one. */
+static void report_firewall_left(brev_client *client, const char *cluster, const brev_firewall_rule *rule,
+                                 const char *rule_id)
+{
+    char port_text[32];
+    /* Compare as the library stores it: every port is 0-0, and so is any range with ICMP. */
+    int from = rule->from_port, to = rule->to_port;
+    if ((from == 1 && to == 65535) || rule->protocol == BREV_PROTOCOL_ICMP)
+        from = to = 0;
+    format_ports(from, to, port_text, sizeof port_text);
+    brev_cluster_list *clusters = NULL;
+    if (brev_clusters_list(client, &clusters) == BREV_OK) {
+        int found = 0;
+        for (size_t i = 0; i < clusters->count; i++) {
+            const brev_cluster *c = &clusters->items[i];
+            if (strcmp(c->id, cluster) != 0)
+                continue;
+            found = 1;
+            cli_errorf("cluster %s exists (security group %s, %zu instance%s)", c->id, c->security_group_id,
+                       c->instance_count, c->instance_count == 1 ? "" : "s");
+        }
+        if (!found)
+            cli_errorf("cluster %s has no security group: nothing of the rule exists", cluster);
+        brev_cluster_list_free(clusters);
+        if (!found)
+            return;
+    }
+    brev_firewall_list *list = NULL;
+    if (brev_firewall_list_rules(client, cluster, &list) != BREV_OK) {
+        cli_errorf("could not read back the firewall rules of cluster %s: %s; check with: brev-nebius firewall "
+                   "list --cluster %s",
+                   cluster, brev_error_message(), cluster);
+        return;
+    }
+    int named = 0;
+    for (size_t i = 0; i < list->count; i++) {
+        const brev_firewall_entry *e = &list->items[i];
+        if (rule_id ? strcmp(e->id, rule_id) != 0
+                    : (e->from_port != from || e->to_port != to || e->protocol != rule->protocol))
+            continue;
+        char cidrs[512], ports[32];
+        join_cidrs(e->cidrs, e->cidr_count, cidrs, sizeof cidrs);
+        format_ports(e->from_port, e->to_port, ports, sizeof ports);
+        cli_errorf("firewall rule %s (%s/%s from %s, %zu security rule%s) is in place on cluster %s; remove it "
+                   "with: brev-nebius firewall revoke --cluster %s %s",
+                   e->id, ports, brev_protocol_name(e->protocol), cidrs, e->security_rule_count,
+                   e->security_rule_count == 1 ? "" : "s", cluster, cluster, e->id);
+        named++;
+    }
+    if (!named)
+        cli_errorf("no firewall rule for %s/%s is on cluster %s: nothing of it was left", port_text,
+                   brev_protocol_name(rule->protocol), cluster);
+    brev_firewall_list_free(list);
+}
+
 static int firewall_add(cli_ctx *ctx)
 {
     const char *cluster = args_value(ctx->args, "cluster");
@@ -84,28 +162,50 @@ static int firewall_add(cli_ctx *ctx)
         return exit_code;
     char *rule_id = NULL;
     int rc = brev_firewall_add(client, cluster, &rule, &rule_id);
-    if (rc != BREV_OK)
-        return cli_fail(rc);
+    if (rc != BREV_OK) {
+        exit_code = cli_fail(rc);
+        if (rc == BREV_ECANCELLED)
+            report_firewall_left(client, cluster, &rule, NULL);
+        return exit_code;
+    }
+    /* Show the rule as the cloud holds it, not as typed: the library
+     * normalises (203.0.113.7 is 203.0.113.7/32, duplicates go, 1-65535 is
+     * "all"), and what was applied is what the user must reason about. */
+    brev_firewall_list *list = NULL;
+    const brev_firewall_entry *e = NULL;
+    rc = brev_firewall_list_rules(client, cluster, &list);
+    if (rc == BREV_OK && !(e = entry_of(list, rule_id)))
+        rc = BREV_ENOTFOUND;
+    if (rc != BREV_OK) {
+        cli_errorf("firewall rule %s was added to cluster %s, but reading it back failed: %s", rule_id, cluster,
+                   rc == BREV_ENOTFOUND && list ? "it is not listed" : brev_error_message());
+        brev_firewall_list_free(list);
+        brev_string_free(rule_id);
+        return rc == BREV_ENOTFOUND ? CLI_EXIT_ERROR : cli_exit_code(rc);
+    }
     char port_text[32];
-    format_ports(rule.from_port, rule.to_port, port_text, sizeof port_text);
+    format_ports(e->from_port, e->to_port, port_text, sizeof port_text);
     if (ctx->json) {
-        json_t *cidr_arr = json_array();
-        for (size_t i = 0; cidr_arr && i < rule.cidr_count; i++)
-            json_array_append_new(cidr_arr, json_string(rule.cidrs[i]));
-        if (cidr_arr && rule.cidr_count == 0) /* no CIDR means everywhere: say so */
-            json_array_append_new(cidr_arr, json_string("0.0.0.0/0"));
-        json_t *doc = json_pack("{s:o, s:s, s:s, s:i, s:i, s:s, s:o}", "id", cli_json_str(rule_id), "cluster_id",
-                                cluster, "ports", port_text, "from_port", rule.from_port, "to_port", rule.to_port,
-                                "protocol", brev_protocol_name(rule.protocol), "cidrs", cidr_arr);
+        json_t *doc = json_pack("{s:o, s:s, s:s, s:i, s:i, s:s, s:o, s:o}", "id", cli_json_str(e->id), "cluster_id",
+                                cluster, "ports", port_text, "from_port", e->from_port, "to_port", e->to_port,
+                                "protocol", brev_protocol_name(e->protocol), "cidrs",
+                                string_array(e->cidrs, e->cidr_count), "security_rule_ids",
+                                string_array(e->security_rule_ids, e->security_rule_count));
         exit_code = cli_json_emit(doc) < 0 ? CLI_EXIT_ERROR : CLI_EXIT_OK;
     } else {
-        printf("opened %s/%s from ", port_text, brev_protocol_name(rule.protocol));
-        if (rule.cidr_count == 0)
-            printf("0.0.0.0/0");
-        for (size_t i = 0; i < rule.cidr_count; i++)
-            printf("%s%s", i ? "," : "", rule.cidrs[i]);
-        printf(" on cluster %s: rule %s\n", cluster, rule_id);
+        char cidr_text[512];
+        join_cidrs(e->cidrs, e->cidr_count, cidr_text, sizeof cidr_text);
+        printf("opened %s/%s from %s on cluster %s: rule %s\n", port_text, brev_protocol_name(e->protocol),
+               cidr_text, cluster, e->id);
     }
+    if (cli_cancel_pending()) {
+        /* Ctrl-C came during the last operation's last poll: too late to
+         * stop, so say plainly that the rule stands and how to undo it. */
+        cli_errorf("cancelled too late: the add had finished");
+        report_firewall_left(client, cluster, &rule, rule_id);
+        exit_code = CLI_EXIT_CANCELLED;
+    }
+    brev_firewall_list_free(list);
     brev_string_free(rule_id);
     return exit_code;
 }
@@ -151,15 +251,9 @@ static int firewall_list(cli_ctx *ctx)
         cli_table *t = cli_table_new(headers);
         for (size_t i = 0; t && i < list->count; i++) {
             const brev_firewall_entry *e = &list->items[i];
-            char port_text[32], cidrs[512] = "", rules[16];
+            char port_text[32], cidrs[512], rules[16];
             format_ports(e->from_port, e->to_port, port_text, sizeof port_text);
-            size_t used = 0;
-            for (size_t c = 0; c < e->cidr_count && used < sizeof cidrs; c++) {
-                int n = snprintf(cidrs + used, sizeof cidrs - used, "%s%s", c ? "," : "", e->cidrs[c]);
-                if (n < 0)
-                    break;
-                used += (size_t)n;
-            }
+            join_cidrs(e->cidrs, e->cidr_count, cidrs, sizeof cidrs);
             snprintf(rules, sizeof rules, "%zu", e->security_rule_count);
             const char *row[] = {e->id, port_text, brev_protocol_name(e->protocol), cidrs, rules};
             if (cli_table_add(t, row) < 0)

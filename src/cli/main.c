@@ -331,6 +331,13 @@ static int run(int argc, char **argv, parsed_args *pa, cli_ctx *ctx)
     cli_progress_init(!ctx->quiet);
     int rc = cmd->run(ctx);
     cli_progress_clear();
+    if (rc == CLI_EXIT_OK && cli_cancel_pending()) {
+        /* A Ctrl-C no wait could act on (it came during the last poll): the
+         * command ran to its end. Its output above is what exists; the exit
+         * status still says the user asked to stop. */
+        cli_errorf("cancelled too late: %s had finished, and what it printed stands", ctx->command_name);
+        rc = CLI_EXIT_CANCELLED;
+    }
     return rc;
 }
 

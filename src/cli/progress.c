@@ -44,6 +44,11 @@ int cli_cancelled(void)
     return cancel_requested != 0;
 }
 
+int cli_cancel_pending(void)
+{
+    return cancel_requested != 0 && !cancel_delivered;
+}
+
 void cli_progress_init(int show)
 {
     show_line = show && isatty(STDERR_FILENO);
@@ -62,8 +67,13 @@ int cli_progress_report(const brev_progress *p, void *payload)
     }
     /* Cancel once: the wait that sees it stops; the library's own clean-up
      * waits after that must run to the end, or they would leave half-made
-     * resources behind (a second Ctrl-C still ends the process). */
-    if (cancel_requested && !cancel_delivered) {
+     * resources behind (a second Ctrl-C still ends the process).
+     * Not on an operation's "done" report: that operation is over and the
+     * library ignores the answer, so delivering it there would lose the
+     * Ctrl-C. It stays pending for the next report (the library reports
+     * "starting" before each new operation) or, if none comes, for the
+     * command (cli_cancel_pending). */
+    if (cancel_requested && !cancel_delivered && !(p && p->state && strcmp(p->state, "done") == 0)) {
         cancel_delivered = 1;
         return 1;
     }

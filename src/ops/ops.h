@@ -20,7 +20,13 @@ typedef struct bn_wait {
 int bn_op_wait(bn_rpc *rpc, const ProtobufCServiceDescriptor *svc, const Nebius__Common__V1__Operation *op,
                const bn_wait *wait, char **resource_id);
 
-/* Calls a mutating method and waits for its operation. */
+/* Calls a mutating method and waits for its operation.
+ *
+ * Progress, when wait->progress is set: "starting" (resource_id "") before
+ * the request is sent, where a non-zero return stops with BREV_ECANCELLED and
+ * nothing sent; then "running" once per poll, where a non-zero return stops
+ * waiting (the operation goes on; the message names it); then "done", whose
+ * return value is ignored because the operation is already over. */
 int bn_op_call(bn_rpc *rpc, const ProtobufCServiceDescriptor *svc, const char *method,
                const ProtobufCMessage *req, const bn_call_options *opts, const bn_wait *wait,
                char **resource_id);

@@ -116,7 +116,12 @@ int bn_op_wait(bn_rpc *rpc, const ProtobufCServiceDescriptor *svc, const Nebius_
         long long elapsed, wait_ms;
 
         if (cur->status) {
-            report(wait, what, op_id, "done", started);
+            /* Shown, but a stop asked for here cannot be honoured: the
+             * operation is over and its result stands. The caller's next
+             * operation asks again ("starting", in bn_op_call) before
+             * anything new is sent, so a stop is acted on there; a callback
+             * that answers only once must keep its answer for that report. */
+            (void)report(wait, what, op_id, "done", started);
             rc = finish(cur, what, resource_id);
             break;
         }
@@ -186,6 +191,15 @@ int bn_op_call(bn_rpc *rpc, const ProtobufCServiceDescriptor *svc, const char *m
 
     if (resource_id)
         *resource_id = NULL;
+    /* Between two operations of one library call is the one point where a
+     * stop costs nothing: ask before sending, so a Ctrl-C that came during
+     * the previous operation (or before the first) stops the call here, not
+     * after a request whose result would then be unknown. Cleanup waits
+     * carry no callback and are never stopped. */
+    if (wait && wait->progress &&
+        report(wait, wait->what ? wait->what : "operation", "", "starting", now_ms()))
+        return bn_err_set(BREV_ECANCELLED, "%s: cancelled before it was sent (nothing new was started)",
+                          wait->what ? wait->what : "operation");
     rc = bn_rpc_call(rpc, svc, method, req, &resp, opts);
     if (rc)
         return rc;

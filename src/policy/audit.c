@@ -4,7 +4,9 @@
  * anywhere, members only on their own group, boot disks encrypted. */
 #include "policy/policy.h"
 
+#include <arpa/inet.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +30,7 @@ const char *brev_finding_kind_name(brev_finding_kind kind)
     case BREV_FINDING_INSTANCE_OFF_GROUP: return "instance-off-group";
     case BREV_FINDING_FOREIGN_INSTANCE: return "foreign-instance";
     case BREV_FINDING_UNENCRYPTED_DISK: return "unencrypted-disk";
+    case BREV_FINDING_NARROWED_SELF: return "narrowed-self";
     }
     return "unknown";
 }
@@ -125,8 +128,10 @@ static int spec_matches(const rule_t *r, const bn_fw_security_rule *want)
 {
     const Nebius__Vpc__V1__RuleIngress *in;
 
+    /* Firewall rules are created STATEFUL (type unset): a STATELESS one is
+     * not what the rule compiles to. */
     if (!is_ingress(r) || r->spec->access != NEBIUS__VPC__V1__RULE_ACCESS_ACTION__ALLOW ||
-        (int)r->spec->protocol != want->protocol)
+        (int)r->spec->protocol != want->protocol || !bn_policy_rule_is_stateful(r))
         return 0;
     in = r->spec->ingress;
     if ((in->source_security_group_id && *in->source_security_group_id) || in->n_destination_ports != want->port_count)
@@ -190,17 +195,154 @@ out:
 
 /* --- the group's rules ------------------------------------------------------------------ */
 
-static int audit_rules(brev_audit_report *report, const char *group_id, const bn_msg_list *rules)
+/* Private IPv4 addresses of the cluster's members (what a source CIDR of an
+ * ingress rule is matched against). */
+typedef struct member_ips {
+    size_t count;
+    uint32_t *addr; /* host order */
+    char (*text)[INET_ADDRSTRLEN];
+} member_ips;
+
+/* "a.b.c.d" or "a.b.c.d/n" -> address and prefix (32 for a bare address). */
+static int parse_ipv4(const char *text, uint32_t *addr, int *prefix)
+{
+    char buf[INET_ADDRSTRLEN + 4];
+    const char *slash = strchr(text, '/');
+    size_t len = slash ? (size_t)(slash - text) : strlen(text);
+    struct in_addr a;
+    char *end = NULL;
+    long p = 32;
+
+    if (len == 0 || len >= INET_ADDRSTRLEN)
+        return -1;
+    memcpy(buf, text, len);
+    buf[len] = '\0';
+    if (inet_pton(AF_INET, buf, &a) != 1)
+        return -1;
+    if (slash) {
+        p = strtol(slash + 1, &end, 10);
+        if (end == slash + 1 || *end || p < 0 || p > 32)
+            return -1;
+    }
+    *addr = ntohl(a.s_addr);
+    *prefix = (int)p;
+    return 0;
+}
+
+static int cidr_contains(const char *cidr, uint32_t ip)
+{
+    uint32_t net, mask;
+    int prefix;
+
+    /* The API only stores valid IPv4 CIDRs; one this cannot read matches nothing here. */
+    if (parse_ipv4(cidr, &net, &prefix) < 0)
+        return 0;
+    mask = prefix == 0 ? 0 : 0xFFFFFFFFu << (32 - prefix);
+    return (ip & mask) == (net & mask);
+}
+
+static int members_collect(const bn_msg_list *instances, const char *cluster_id, const char *group_id,
+                           member_ips *out)
+{
+    size_t cap = 0;
+
+    for (size_t i = 0; i < instances->count; i++) {
+        const Nebius__Compute__V1__Instance *inst = (const Nebius__Compute__V1__Instance *)instances->items[i];
+        if (!bn_policy_instance_in_cluster(instances->items[i], cluster_id, *group_id ? group_id : NULL) ||
+            !inst->status)
+            continue;
+        for (size_t n = 0; n < inst->status->n_network_interfaces; n++) {
+            const Nebius__Compute__V1__NetworkInterfaceStatus *ns = inst->status->network_interfaces[n];
+            uint32_t ip;
+            int prefix;
+            if (!ns || !ns->ip_address || !ns->ip_address->address ||
+                parse_ipv4(ns->ip_address->address, &ip, &prefix) < 0)
+                continue;
+            if (out->count == cap) {
+                size_t ncap = cap ? cap * 2 : 8;
+                uint32_t *a = realloc(out->addr, ncap * sizeof *a);
+                if (!a)
+                    return bn_err_set(BREV_ENOMEM, "out of memory");
+                out->addr = a;
+                char(*t)[INET_ADDRSTRLEN] = realloc(out->text, ncap * sizeof *t);
+                if (!t)
+                    return bn_err_set(BREV_ENOMEM, "out of memory");
+                out->text = t;
+                cap = ncap;
+            }
+            out->addr[out->count] = ip;
+            {
+                struct in_addr a = {htonl(ip)};
+                inet_ntop(AF_INET, &a, out->text[out->count], INET_ADDRSTRLEN);
+            }
+            out->count++;
+        }
+    }
+    return BREV_OK;
+}
+
+static void members_free(member_ips *m)
+{
+    free(m->addr);
+    free(m->text);
+    memset(m, 0, sizeof *m);
+}
+
+/* The order the API evaluates rules in: effective priority, lower first
+ * (0/unset is 500); at equal priority DENY before ALLOW. */
+static int32_t rule_priority(const rule_t *r)
+{
+    if (r->status && r->status->effective_priority > 0)
+        return r->status->effective_priority;
+    if (r->spec && r->spec->priority > 0)
+        return r->spec->priority;
+    return 500;
+}
+
+/* Does an ingress rule's source take in members of the cluster? *why says how. */
+static int source_covers_members(const rule_t *r, const char *group_id, const member_ips *members, char *why,
+                                 size_t cap)
+{
+    const Nebius__Vpc__V1__RuleIngress *in = r->spec->ingress;
+
+    if (in->source_security_group_id && *in->source_security_group_id) {
+        snprintf(why, cap, "from the cluster's own group");
+        return strcmp(in->source_security_group_id, group_id) == 0;
+    }
+    if (in->n_source_cidrs == 0) {
+        snprintf(why, cap, "from any source");
+        return 1;
+    }
+    for (size_t c = 0; c < in->n_source_cidrs; c++)
+        for (size_t m = 0; m < members->count; m++)
+            if (cidr_contains(in->source_cidrs[c], members->addr[m])) {
+                snprintf(why, cap, "from %s, which holds member address %s", in->source_cidrs[c], members->text[m]);
+                return 1;
+            }
+    return 0;
+}
+
+static int audit_rules(brev_audit_report *report, const char *group_id, const bn_msg_list *rules,
+                       const member_ips *members)
 {
     int have_self = 0, have_egress_all = 0;
+    int32_t self_priority = 0;
+    const rule_t *stateless_self = NULL;
     int rc = BREV_OK;
 
     for (size_t i = 0; i < rules->count; i++) {
         const rule_t *r = (const rule_t *)rules->items[i];
-        if (!foreign_group(r, group_id)) {
-            have_self |= bn_policy_is_self_rule(r, group_id);
-            have_egress_all |= bn_policy_is_egress_all_rule(r);
+        if (foreign_group(r, group_id))
+            continue;
+        if (bn_policy_is_self_rule(r, group_id)) {
+            /* The earliest self rule is the one a DENY would have to beat. */
+            if (!have_self || rule_priority(r) < self_priority)
+                self_priority = rule_priority(r);
+            have_self = 1;
+        } else if (bn_policy_has_self_shape(r, group_id)) {
+            stateless_self = r;
         }
+        have_egress_all |= bn_policy_is_egress_all_rule(r);
     }
 
     for (size_t i = 0; rc == BREV_OK && i < rules->count; i++) {
@@ -216,20 +358,43 @@ static int audit_rules(brev_audit_report *report, const char *group_id, const bn
         } else if (is_ingress(r)) {
             const char *fw = bn_meta_label(r->metadata, BN_POLICY_LABEL_FIREWALL_ID);
             const char *kind = bn_meta_label(r->metadata, BN_POLICY_LABEL_RULE);
-            /* DENY only narrows what the model allows: not a deviation from deny-by-default. */
-            if (!allow || bn_policy_is_self_rule(r, group_id))
+            char why[160];
+            if (!allow) {
+                /* A DENY only narrows what the model allows, and against
+                 * outsiders that is no deviation. But rules are evaluated
+                 * by priority, lower first and DENY before ALLOW at equal
+                 * priority: a DENY that takes in members and comes no later
+                 * than the self rule cuts traffic inside the cluster. */
+                if (have_self && rule_priority(r) <= self_priority &&
+                    source_covers_members(r, group_id, members, why, sizeof why))
+                    rc = add_finding(report, BREV_FINDING_NARROWED_SELF, BREV_SEVERITY_WARNING, id,
+                                     "ingress DENY rule '%s' (priority %d) %s is evaluated before the self rule "
+                                     "(priority %d): it blocks what it matches between members of the cluster, "
+                                     "which the model lets talk on every port",
+                                     rule_name_of(r), (int)rule_priority(r), why, (int)self_priority);
+                continue;
+            }
+            /* The self rule, or one of its shape reported below for its type:
+             * either way it admits members only. */
+            if (bn_policy_has_self_shape(r, group_id))
                 continue;
             if (fw && kind && strcmp(kind, "firewall") == 0 && firewall_rule_explains(r, rules, fw))
                 continue;
             rc = add_finding(report, BREV_FINDING_UNEXPLAINED_INGRESS, BREV_SEVERITY_CRITICAL, id,
                              fw ? "ingress rule '%s' claims firewall rule %s but does not match what that rule "
-                                  "compiles to"
-                                : "ingress rule '%s' allows traffic no firewall rule asked for%s",
-                             rule_name_of(r), fw ? fw : "");
+                                  "compiles to%s"
+                                : "ingress rule '%s' allows traffic no firewall rule asked for%s%s",
+                             rule_name_of(r), fw ? fw : "",
+                             bn_policy_rule_is_stateful(r) ? "" : " (it is STATELESS; firewall rules are STATEFUL)");
         } else if (is_egress(r)) {
             if (!allow)
                 rc = add_finding(report, BREV_FINDING_NARROWED_EGRESS, BREV_SEVERITY_WARNING, id,
                                  "egress rule '%s' denies outbound traffic; the model allows all outbound",
+                                 rule_name_of(r));
+            else if (!have_egress_all && bn_policy_has_egress_all_shape(r))
+                rc = add_finding(report, BREV_FINDING_NARROWED_EGRESS, BREV_SEVERITY_WARNING, id,
+                                 "egress rule '%s' is STATELESS: requests go out but their replies are not let "
+                                 "back in (the group ends in an implicit deny); the model's egress rule is STATEFUL",
                                  rule_name_of(r));
             else if (!have_egress_all)
                 rc = add_finding(report, BREV_FINDING_NARROWED_EGRESS, BREV_SEVERITY_WARNING, id,
@@ -241,7 +406,12 @@ static int audit_rules(brev_audit_report *report, const char *group_id, const bn
                              "rule '%s' has no direction this audit understands", rule_name_of(r));
         }
     }
-    if (rc == BREV_OK && !have_self)
+    if (rc == BREV_OK && !have_self && stateless_self)
+        rc = add_finding(report, BREV_FINDING_MISSING_SELF_RULE, BREV_SEVERITY_WARNING, rule_id_of(stateless_self),
+                         "rule '%s' admits the group itself but is STATELESS: the model's self rule is STATEFUL, "
+                         "so replies between members do not depend on rules for their direction",
+                         rule_name_of(stateless_self));
+    else if (rc == BREV_OK && !have_self)
         rc = add_finding(report, BREV_FINDING_MISSING_SELF_RULE, BREV_SEVERITY_WARNING, group_id,
                          "no ingress rule allows the group itself: instances of the cluster cannot reach each other");
     if (rc == BREV_OK && !have_egress_all) {
@@ -397,6 +567,7 @@ int brev_policy_audit(brev_client *client, const char *cluster_id, brev_audit_re
 {
     Nebius__Vpc__V1__SecurityGroup *group = NULL;
     bn_msg_list rules = {0}, instances = {0};
+    member_ips members = {0, NULL, NULL};
     brev_audit_report *report;
     const char *project;
     int rc;
@@ -430,13 +601,16 @@ int brev_policy_audit(brev_client *client, const char *cluster_id, brev_audit_re
     report->security_group_id = bn_strdup(group && group->metadata ? group->metadata->id : "");
     if (rc == BREV_OK && !report->security_group_id)
         rc = BREV_ENOMEM;
+    /* Instances first: whether a DENY rule cuts the cluster depends on its members' addresses. */
+    if (rc == BREV_OK)
+        rc = bn_policy_instances_list(client, project, &instances);
+    if (rc == BREV_OK)
+        rc = members_collect(&instances, cluster_id, report->security_group_id, &members);
     if (rc == BREV_OK && group) {
         rc = bn_policy_rules_list(client, report->security_group_id, &rules);
         if (rc == BREV_OK)
-            rc = audit_rules(report, report->security_group_id, &rules);
+            rc = audit_rules(report, report->security_group_id, &rules, &members);
     }
-    if (rc == BREV_OK)
-        rc = bn_policy_instances_list(client, project, &instances);
     for (size_t i = 0; rc == BREV_OK && i < instances.count; i++) {
         const Nebius__Compute__V1__Instance *inst = (const Nebius__Compute__V1__Instance *)instances.items[i];
         const char *label = bn_meta_label(inst->metadata, BN_POLICY_LABEL_CLUSTER);
@@ -450,6 +624,7 @@ int brev_policy_audit(brev_client *client, const char *cluster_id, brev_audit_re
     }
     bn_msg_list_free(&rules);
     bn_msg_list_free(&instances);
+    members_free(&members);
     if (group)
         protobuf_c_message_free_unpacked(&group->base, NULL);
     if (rc < 0) {

@@ -77,31 +77,6 @@ void brev_cluster_list_free(brev_cluster_list *list)
     free(list);
 }
 
-int bn_policy_group_delete(brev_client *client, const char *group_id)
-{
-    bn_msg_list rules = {0};
-    const char **ids = NULL;
-    bn_wait wait = bn_client_wait(client, "delete security group", BN_POLICY_OP_TIMEOUT_MS);
-    int rc = bn_policy_rules_list(client, group_id, &rules);
-
-    if (rc == BREV_OK) {
-        ids = calloc(rules.count ? rules.count : 1, sizeof *ids);
-        if (!ids)
-            rc = bn_err_set(BREV_ENOMEM, "out of memory");
-    }
-    for (size_t i = 0; rc == BREV_OK && i < rules.count; i++) {
-        const Nebius__Vpc__V1__SecurityRule *r = (const Nebius__Vpc__V1__SecurityRule *)rules.items[i];
-        ids[i] = r->metadata && r->metadata->id ? r->metadata->id : "";
-    }
-    if (rc == BREV_OK)
-        rc = bn_policy_rules_delete(client, ids, rules.count);
-    if (rc == BREV_OK)
-        rc = bn_res_delete(client->rpc, &bn_kind_security_group, group_id, &wait);
-    free(ids);
-    bn_msg_list_free(&rules);
-    return rc;
-}
-
 /* Counts the cluster's instances (labelled, or on its group). */
 static int count_instances(brev_client *client, const char *project, const char *cluster_id, const char *group_id,
                            size_t *count)
@@ -117,6 +92,96 @@ static int count_instances(brev_client *client, const char *project, const char 
             (*count)++;
     bn_msg_list_free(&instances);
     return BREV_OK;
+}
+
+/* Deletes every rule of the group; *firewall_lost counts those of firewall rules. */
+static int delete_rules(brev_client *client, const char *group_id, size_t *firewall_lost)
+{
+    bn_msg_list rules = {0};
+    const char **ids = NULL;
+    int rc = bn_policy_rules_list(client, group_id, &rules);
+
+    *firewall_lost = 0;
+    if (rc == BREV_OK) {
+        ids = calloc(rules.count ? rules.count : 1, sizeof *ids);
+        if (!ids)
+            rc = bn_err_set(BREV_ENOMEM, "out of memory");
+    }
+    for (size_t i = 0; rc == BREV_OK && i < rules.count; i++) {
+        const Nebius__Vpc__V1__SecurityRule *r = (const Nebius__Vpc__V1__SecurityRule *)rules.items[i];
+        ids[i] = r->metadata && r->metadata->id ? r->metadata->id : "";
+        if (bn_meta_label(r->metadata, BN_POLICY_LABEL_FIREWALL_ID))
+            (*firewall_lost)++;
+    }
+    if (rc == BREV_OK)
+        rc = bn_policy_rules_delete(client, ids, rules.count);
+    free(ids);
+    bn_msg_list_free(&rules);
+    return rc;
+}
+
+/* An instance joined the group after its rules went: give it back the base
+ * rules (isolated, can reach out) and report the group as kept. */
+static int kept_after_rules_went(brev_client *client, const char *cluster_id, const char *group_id, size_t count,
+                                 size_t firewall_lost)
+{
+    int rc = bn_policy_group_restore_base_rules(client, group_id);
+    if (rc < 0)
+        return bn_err_prefix("cluster %s gained an instance while its group %s was being deleted, and its self and "
+                             "egress rules could not be put back",
+                             cluster_id, group_id);
+    return bn_err_set(BREV_EPRECONDITION,
+                      "cluster %s gained %zu instance(s) while its group %s was being deleted: the group is kept "
+                      "with its self and egress rules put back; %zu security rule(s) of its firewall rules were "
+                      "deleted and must be added again",
+                      cluster_id, count, group_id, firewall_lost);
+}
+
+int bn_policy_group_delete(brev_client *client, const char *project, const char *cluster_id, const char *group_id)
+{
+    bn_wait wait = bn_client_wait(client, "delete security group", BN_POLICY_OP_TIMEOUT_MS);
+    size_t count = 0, firewall_lost = 0;
+    int rc;
+
+    /* The group first, in one call: the API refuses to delete a group an
+     * interface uses (FAILED_PRECONDITION in nebius-sim) and takes its rules
+     * with it, so an instance created in the cluster since its members were
+     * counted keeps the group and every rule. Deleting the rules first, as
+     * this did before, left such an instance on a group that let nothing in
+     * from its peers and nothing out. */
+    rc = bn_res_delete(client->rpc, &bn_kind_security_group, group_id, &wait);
+    if (rc != BREV_EPRECONDITION)
+        return rc;
+    brev_error_clear();
+    rc = count_instances(client, project, cluster_id, group_id, &count);
+    if (rc < 0)
+        return rc;
+    if (count > 0)
+        return bn_err_set(BREV_EPRECONDITION,
+                          "cluster %s gained %zu instance(s) while its group %s was being deleted: the group is kept "
+                          "with all its rules",
+                          cluster_id, count, group_id);
+    /* Refused with no instance in sight: an API that wants a group's rules
+     * gone before the group (the API reference does not say). Delete them,
+     * count once more right before the group, and if an instance came in
+     * between after all, put its base rules back. */
+    rc = delete_rules(client, group_id, &firewall_lost);
+    if (rc < 0)
+        return rc;
+    rc = count_instances(client, project, cluster_id, group_id, &count);
+    if (rc < 0)
+        return rc;
+    if (count > 0)
+        return kept_after_rules_went(client, cluster_id, group_id, count, firewall_lost);
+    rc = bn_res_delete(client->rpc, &bn_kind_security_group, group_id, &wait);
+    if (rc == BREV_EPRECONDITION) {
+        brev_error saved;
+        bn_err_save(&saved);
+        if (count_instances(client, project, cluster_id, group_id, &count) == BREV_OK && count > 0)
+            return kept_after_rules_went(client, cluster_id, group_id, count, firewall_lost);
+        bn_err_restore(&saved);
+    }
+    return rc;
 }
 
 int brev_cluster_delete(brev_client *client, const char *cluster_id)
@@ -146,7 +211,7 @@ int brev_cluster_delete(brev_client *client, const char *cluster_id)
         rc = bn_err_set(BREV_EPRECONDITION, "cluster %s still has %zu instance(s): terminate them first", cluster_id,
                         count);
     else if (rc == BREV_OK)
-        rc = bn_policy_group_delete(client, group->metadata->id);
+        rc = bn_policy_group_delete(client, project, cluster_id, group->metadata->id);
     protobuf_c_message_free_unpacked(&group->base, NULL);
     if (rc < 0 && rc != BREV_EPRECONDITION)
         return bn_err_prefix("deleting cluster %s", cluster_id);
@@ -158,6 +223,7 @@ int bn_policy_cluster_release(brev_client *client, const char *cluster_id)
     Nebius__Vpc__V1__SecurityGroup *group = NULL;
     const char *project;
     size_t count = 0;
+    int in_use = 0;
     int rc;
 
     if (!client)
@@ -180,9 +246,20 @@ int bn_policy_cluster_release(brev_client *client, const char *cluster_id)
     rc = bn_policy_group_check_owned(group, cluster_id);
     if (rc == BREV_OK)
         rc = count_instances(client, project, cluster_id, group->metadata->id, &count);
-    if (rc == BREV_OK && count == 0)
-        rc = bn_policy_group_delete(client, group->metadata->id);
+    if (rc == BREV_OK && count == 0) {
+        rc = bn_policy_group_delete(client, project, cluster_id, group->metadata->id);
+        in_use = rc == BREV_EPRECONDITION;
+    }
     protobuf_c_message_free_unpacked(&group->base, NULL);
+    if (in_use) {
+        /* Someone is creating an instance in this cluster right now: the
+         * group is theirs as much as ours, and keeping it is the release
+         * done right, not a failure of the terminate that called us. */
+        bn_log(&client->logger, BREV_LOG_INFO, "security group of cluster %s kept: %s", cluster_id,
+               brev_error_message());
+        brev_error_clear();
+        return BREV_OK;
+    }
     if (rc < 0)
         return bn_err_prefix("releasing the security group of cluster %s", cluster_id);
     return BREV_OK;

@@ -65,6 +65,42 @@ static int create_planned(brev_client *client, const char *group_id, const bn_fw
     return bn_policy_rule_create(client, group_id, r->name, &spec, labels, created_id);
 }
 
+/* Takes back what this add made: the security rules whose ids came back,
+ * and the one whose create was sent but failed or was cancelled while
+ * waiting (inflight, NULL if none), which may exist anyway and has no id
+ * here: it is found by its deterministic name. A same-named rule that was
+ * there before this call, or that a concurrent add made, is left alone
+ * (the create of a rule that exists fails with ALREADY_EXISTS, which counts as
+ * success and is never in flight). */
+static void undo_add(brev_client *client, const char *group_id, const bn_msg_list *before, const char *inflight,
+                     char *const *created, size_t n_created)
+{
+    bn_msg_list now = {0};
+    const char **ids = calloc(n_created + 1, sizeof *ids);
+    size_t n = 0;
+
+    if (!ids)
+        return;
+    for (size_t i = 0; i < n_created; i++)
+        ids[n++] = created[i];
+    if (inflight && bn_policy_rules_list(client, group_id, &now) == BREV_OK) {
+        for (size_t i = 0; i < now.count; i++) {
+            int was_there = 0;
+            for (size_t j = 0; j < before->count && !was_there; j++)
+                was_there = strcmp(rule_name(before->items[j]), inflight) == 0;
+            if (!was_there && strcmp(rule_name(now.items[i]), inflight) == 0 && *rule_resource_id(now.items[i])) {
+                ids[n++] = rule_resource_id(now.items[i]);
+                break;
+            }
+        }
+    }
+    if (n && bn_policy_rules_delete(client, ids, n) < 0)
+        bn_log(&client->logger, BREV_LOG_WARN, "a firewall rule may be left half-added in group %s: %s", group_id,
+               brev_error_message());
+    free(ids);
+    bn_msg_list_free(&now);
+}
+
 int brev_firewall_add(brev_client *client, const char *cluster_id, const brev_firewall_rule *rule, char **rule_id_out)
 {
     bn_fw_plan plan;
@@ -72,6 +108,8 @@ int brev_firewall_add(brev_client *client, const char *cluster_id, const brev_fi
     bn_msg_list existing = {0};
     char **created = NULL;
     size_t n_created = 0;
+    int listed_before = 0; /* creates were sent only after the rules were listed */
+    const char *inflight = NULL;
     int rc;
 
     if (rule_id_out)
@@ -93,6 +131,7 @@ int brev_firewall_add(brev_client *client, const char *cluster_id, const brev_fi
     rc = bn_policy_cluster_group(client, cluster_id, &group_id);
     if (rc == BREV_OK)
         rc = bn_policy_rules_list(client, group_id, &existing);
+    listed_before = rc == BREV_OK;
     for (size_t k = 0; rc == BREV_OK && k < plan.count; k++) {
         int present = 0;
         for (size_t i = 0; i < existing.count && !present; i++) {
@@ -103,15 +142,17 @@ int brev_firewall_add(brev_client *client, const char *cluster_id, const brev_fi
             rc = create_planned(client, group_id, &plan, &plan.rules[k], &created[n_created]);
             if (created[n_created])
                 n_created++;
+            else if (rc < 0)
+                inflight = plan.rules[k].name;
         }
     }
-    if (rc < 0 && n_created > 0) {
+    if (rc < 0 && listed_before) {
         /* Half a firewall rule is a rule nobody asked for: take back what
          * this call created, keeping the error that stopped it. */
         brev_error saved;
         bn_err_save(&saved);
         bn_client_cleanup_begin();
-        bn_policy_rules_delete(client, (const char *const *)created, n_created);
+        undo_add(client, group_id, &existing, inflight, created, n_created);
         bn_client_cleanup_end();
         bn_err_restore(&saved);
     }

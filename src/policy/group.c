@@ -141,7 +141,7 @@ static int group_create(brev_client *client, const char *project, const char *cl
 }
 
 /* Creates whichever base rule is missing (by name). */
-static int ensure_base_rules(brev_client *client, const char *group_id)
+int bn_policy_group_restore_base_rules(brev_client *client, const char *group_id)
 {
     bn_msg_list rules = {0};
     int have_self = 0, have_egress = 0;
@@ -251,7 +251,7 @@ static void undo_group(brev_client *client, const char *project, const char *clu
     bn_client_cleanup_begin();
     rc = bn_policy_group_get(client, project, cluster_id, &group);
     if (rc == BREV_OK && bn_policy_group_check_owned(group, cluster_id) == BREV_OK)
-        rc = bn_policy_group_delete(client, group->metadata->id);
+        rc = bn_policy_group_delete(client, project, cluster_id, group->metadata->id);
     if (rc < 0 && rc != BREV_ENOTFOUND)
         bn_log(&client->logger, BREV_LOG_WARN, "security group of cluster %s may be left half-built: %s",
                cluster_id, brev_error_message());
@@ -279,7 +279,7 @@ static int ensure_group(brev_client *client, const char *project, const char *cl
     /* Also on reuse: a creator that died between the group and its rules
      * leaves a group that isolates but lets nothing out. */
     if (rc == BREV_OK)
-        rc = ensure_base_rules(client, group->metadata->id);
+        rc = bn_policy_group_restore_base_rules(client, group->metadata->id);
     if (rc < 0 && created)
         undo_group(client, project, cluster_id);
     if (rc < 0) {

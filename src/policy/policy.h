@@ -73,16 +73,31 @@ int bn_policy_cluster_group(brev_client *client, const char *cluster_id, char **
  * made, never a cluster the caller prepared with its firewall rules. */
 int bn_policy_cluster_ensure(brev_client *client, const char *cluster_id, brev_cluster **out, int *created);
 
-/* Deletes the group's rules, then the group (waiting for each). */
-int bn_policy_group_delete(brev_client *client, const char *group_id);
+/* Deletes the cluster's group and its rules, never leaving an instance that
+ * joined since the caller counted on a group stripped of its rules: the
+ * group goes first (the API refuses a group in use and takes the rules with
+ * it). BREV_EPRECONDITION: the group is in use and kept (message says how). */
+int bn_policy_group_delete(brev_client *client, const char *project, const char *cluster_id, const char *group_id);
+
+/* Creates whichever base rule (self, egress-all) the group lacks, by name. */
+int bn_policy_group_restore_base_rules(brev_client *client, const char *group_id);
 
 /* After an instance of the cluster was terminated: deletes the cluster's
  * group and rules when no instance of it remains, unless the client keeps
  * empty clusters. A cluster without a group is already released (BREV_OK). */
 int bn_policy_cluster_release(brev_client *client, const char *cluster_id);
 
-/* The spec a rule must have to be the self / egress rule of group_id. */
+/* The spec a rule must have to be the self / egress rule of group_id,
+ * STATEFUL (or type unset, which the API takes as STATEFUL) included. */
 int bn_policy_is_self_rule(const Nebius__Vpc__V1__SecurityRule *rule, const char *group_id);
 int bn_policy_is_egress_all_rule(const Nebius__Vpc__V1__SecurityRule *rule);
+
+/* The same checks without the type: a rule that has the shape but is
+ * STATELESS is reported for its type, not as some other deviation. */
+int bn_policy_has_self_shape(const Nebius__Vpc__V1__SecurityRule *rule, const char *group_id);
+int bn_policy_has_egress_all_shape(const Nebius__Vpc__V1__SecurityRule *rule);
+
+/* 1 when the rule's type is STATEFUL or unset. */
+int bn_policy_rule_is_stateful(const Nebius__Vpc__V1__SecurityRule *rule);
 
 #endif

@@ -62,7 +62,14 @@ int bn_policy_rules_delete(brev_client *client, const char *const *rule_ids, siz
     return BREV_OK;
 }
 
-int bn_policy_is_self_rule(const Nebius__Vpc__V1__SecurityRule *rule, const char *group_id)
+int bn_policy_rule_is_stateful(const Nebius__Vpc__V1__SecurityRule *rule)
+{
+    /* Unset means STATEFUL to the API (nebius/vpc/v1/security_rule.proto). */
+    return rule->spec && (rule->spec->type == NEBIUS__VPC__V1__RULE_TYPE__RULE_TYPE_UNSPECIFIED ||
+                          rule->spec->type == NEBIUS__VPC__V1__RULE_TYPE__STATEFUL);
+}
+
+int bn_policy_has_self_shape(const Nebius__Vpc__V1__SecurityRule *rule, const char *group_id)
 {
     const Nebius__Vpc__V1__SecurityRuleSpec *spec = rule->spec;
     const Nebius__Vpc__V1__RuleIngress *in;
@@ -76,7 +83,12 @@ int bn_policy_is_self_rule(const Nebius__Vpc__V1__SecurityRule *rule, const char
            in->n_destination_ports == 0;
 }
 
-int bn_policy_is_egress_all_rule(const Nebius__Vpc__V1__SecurityRule *rule)
+int bn_policy_is_self_rule(const Nebius__Vpc__V1__SecurityRule *rule, const char *group_id)
+{
+    return bn_policy_has_self_shape(rule, group_id) && bn_policy_rule_is_stateful(rule);
+}
+
+int bn_policy_has_egress_all_shape(const Nebius__Vpc__V1__SecurityRule *rule)
 {
     const Nebius__Vpc__V1__SecurityRuleSpec *spec = rule->spec;
     const Nebius__Vpc__V1__RuleEgress *out;
@@ -95,4 +107,11 @@ int bn_policy_is_egress_all_rule(const Nebius__Vpc__V1__SecurityRule *rule)
         if (strcmp(out->destination_cidrs[i], BN_POLICY_EVERYWHERE) == 0)
             return 1;
     return 0;
+}
+
+int bn_policy_is_egress_all_rule(const Nebius__Vpc__V1__SecurityRule *rule)
+{
+    /* A STATELESS egress rule lets requests out but not their replies back
+     * in (the group's implicit deny drops them): outbound is broken. */
+    return bn_policy_has_egress_all_shape(rule) && bn_policy_rule_is_stateful(rule);
 }

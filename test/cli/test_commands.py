@@ -227,6 +227,24 @@ class FirewallClusterPolicyTest(CliTestCase):
         self.assertNotIn(sg, self.sim.admin.resources("security_group"))
         self.assertNotIn("lonely", [c["id"] for c in self.cli_json("cluster", "list")])
 
+    def test_firewall_add_shows_the_rule_as_applied(self):
+        # The same address typed two ways and a full range: the output is what the cloud holds.
+        typed = ["firewall", "add", "--cluster", "norm", "--ports", "1-65535", "--protocol", "tcp",
+                 "--cidr", "203.0.113.7", "--cidr", "203.0.113.7/32", "--cidr", "198.51.100.0/24"]
+        rule = self.cli_json(*typed)
+        self.assertEqual(rule["cidrs"], ["198.51.100.0/24", "203.0.113.7/32"])
+        self.assertEqual((rule["ports"], rule["from_port"], rule["to_port"]), ("all", 0, 0))
+        listed = {r["id"]: r for r in self.cli_json("firewall", "list", "--cluster", "norm")}[rule["id"]]
+        for key in ("cidrs", "ports", "from_port", "to_port", "protocol", "security_rule_ids"):
+            self.assertEqual(rule[key], listed[key], key)
+        sim_rules = self.sim.admin.resources("security_rule")
+        self.assertEqual(sorted(sim_rules[rule["security_rule_ids"][0]]["spec"]["ingress"]["source_cidrs"]),
+                         rule["cidrs"])
+        human = self.cli(*typed).out
+        self.assertEqual(human, "opened all/tcp from 198.51.100.0/24,203.0.113.7/32 on cluster norm: rule %s\n"
+                         % rule["id"])
+        self.cli("cluster", "delete", "norm")
+
     def test_policy_check_of_missing_cluster_has_findings(self):
         r = self.cli("--json", "policy", "check", "--cluster", "never-made", expect=6)
         self.assertEqual([f["kind"] for f in r.json()["findings"]], ["missing-group"])

@@ -1,5 +1,6 @@
 """The one-command demo (scripts/demo.sh) runs to the end and says so."""
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -15,11 +16,16 @@ class DemoTest(unittest.TestCase):
     def test_demo_runs_the_whole_lifecycle(self):
         env = dict(os.environ, DEMO_SKIP_INSTALL="1", DEMO_SKIP_BUILD="1",
                    BUILD=os.path.relpath(simadmin.BUILD, simadmin.REPO))
-        proc = subprocess.run(["bash", DEMO], capture_output=True, text=True, timeout=120, env=env,
+        # The issue promises a demo that ends by itself in under a minute: the
+        # subprocess limit is that minute, and the demo's own clock must agree.
+        proc = subprocess.run(["bash", DEMO], capture_output=True, text=True, timeout=60, env=env,
                               cwd=simadmin.REPO, stdin=subprocess.DEVNULL)
         self.assertEqual(proc.returncode, 0, proc.stdout[-3000:] + proc.stderr[-2000:])
         out = proc.stdout
         self.assertIn("demo: OK", out)
+        took = re.search(r"^demo: OK - full lifecycle through brev-nebius in (\d+) ms$", out, re.M)
+        self.assertIsNotNone(took, out[-500:])
+        self.assertLess(int(took.group(1)), 60000)
         for step in ("auth check", "instance create --name demo-1", "instance create --name demo-2",
                      "firewall add --cluster demo --ports 22", "policy check --cluster demo",
                      "unexplained-ingress", "instance terminate --cluster demo", "no clusters"):

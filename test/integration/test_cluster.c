@@ -3,6 +3,7 @@
  * listed with instance counts, deleted only when empty, released after the
  * last instance unless the client keeps empty clusters. */
 #include <pthread.h>
+#include <unistd.h>
 
 #include "test_policy_fixture.h"
 #include "policy/policy.h"
@@ -282,6 +283,98 @@ START_TEST(same_named_group_not_made_by_us_is_refused)
 }
 END_TEST
 
+/* A caller that asks to stop once, when told an operation is done (as a
+ * Ctrl-C that lands during the last poll is answered): that operation is
+ * over, so the stop must be honoured at the next one, before it is sent. */
+typedef struct stop_after_done {
+    int seen_done;  /* a "create security rule" operation reported "done" */
+    int asked;      /* non-zero returned once */
+    int startings;  /* "starting" reports seen */
+} stop_after_done;
+
+static int stop_once_after_done(const brev_progress *p, void *payload)
+{
+    stop_after_done *s = payload;
+    if (strcmp(p->state, "starting") == 0)
+        s->startings++;
+    if (strstr(p->what, "security rule") && strcmp(p->state, "done") == 0)
+        s->seen_done = 1;
+    if (s->seen_done && !s->asked && strcmp(p->state, "done") != 0) {
+        s->asked = 1;
+        return 1;
+    }
+    return 0;
+}
+
+START_TEST(stop_asked_between_operations_sends_nothing_more)
+{
+    FX_SIM_ONLY();
+    brev_client_options o;
+    brev_client *c = NULL;
+    brev_cluster *cl = NULL;
+    stop_after_done stop = {0, 0, 0};
+    const char *cidrs[1] = {"192.0.2.0/24"};
+    brev_firewall_rule both = {22, 22, cidrs, 1, BREV_PROTOCOL_TCP_UDP}; /* one rule per protocol */
+    char *id = (char *)1;
+
+    ck_assert_int_eq(brev_cluster_ensure(fx_client, "stop-between", &cl), BREV_OK);
+    bn_test_client_options(&fx_sim, &o);
+    o.progress = stop_once_after_done;
+    o.progress_payload = &stop;
+    ck_assert_int_eq(brev_client_new(&c, &o), BREV_OK);
+    json_decref(bn_test_requests(fx_client, NULL, 1)); /* clear the request log */
+    ck_assert_int_eq(brev_firewall_add(c, "stop-between", &both, &id), BREV_ECANCELLED);
+    ck_assert_ptr_null(id);
+    ck_assert_int_eq(stop.asked, 1);
+    ck_assert_int_ge(stop.startings, 2);
+    ck_assert_msg(strstr(brev_error_message(), "cancelled before it was sent") != NULL, "%s", brev_error_message());
+    /* the second rule was never sent, the first was taken back */
+    ck_assert_int_eq(bn_test_request_count(fx_client, "SecurityRuleService/Create"), 1);
+    ck_assert_int_eq(bn_test_request_count(fx_client, "SecurityRuleService/Delete"), 1);
+    ck_assert_int_eq(fx_count("security_rule", cl->security_group_id), 2);
+    brev_client_free(c);
+    brev_cluster_free(cl);
+}
+END_TEST
+
+/* Stops while the second security rule of a firewall rule is being
+ * created: that create was sent, so the rule exists without its id coming
+ * back. The add must take it back too, not only the first one. */
+static int stop_while_second_rule_runs(const brev_progress *p, void *payload)
+{
+    int *done_rules = payload;
+    if (strstr(p->what, "create security rule") && strcmp(p->state, "done") == 0)
+        ++*done_rules;
+    return *done_rules == 1 && strstr(p->what, "create security rule") && strcmp(p->state, "running") == 0;
+}
+
+START_TEST(stop_while_a_security_rule_is_created_leaves_none_of_the_rule)
+{
+    FX_SIM_ONLY();
+    brev_client_options o;
+    brev_client *c = NULL;
+    brev_cluster *cl = NULL;
+    int done_rules = 0;
+    const char *cidrs[1] = {"192.0.2.0/24"};
+    brev_firewall_rule both = {2222, 2222, cidrs, 1, BREV_PROTOCOL_TCP_UDP};
+
+    ck_assert_int_eq(brev_cluster_ensure(fx_client, "stop-inflight", &cl), BREV_OK);
+    bn_test_client_options(&fx_sim, &o);
+    o.progress = stop_while_second_rule_runs;
+    o.progress_payload = &done_rules;
+    ck_assert_int_eq(brev_client_new(&c, &o), BREV_OK);
+    json_decref(bn_test_requests(fx_client, NULL, 1));
+    ck_assert_int_eq(brev_firewall_add(c, "stop-inflight", &both, NULL), BREV_ECANCELLED);
+    ck_assert_msg(strstr(brev_error_message(), "may exist") != NULL, "%s", brev_error_message());
+    /* both creates were sent; both rules are gone again */
+    ck_assert_int_eq(bn_test_request_count(fx_client, "SecurityRuleService/Create"), 2);
+    ck_assert_int_eq(bn_test_request_count(fx_client, "SecurityRuleService/Delete"), 2);
+    ck_assert_int_eq(fx_count("security_rule", cl->security_group_id), 2);
+    brev_client_free(c);
+    brev_cluster_free(cl);
+}
+END_TEST
+
 START_TEST(list_shows_our_clusters_with_instance_counts)
 {
     FX_SIM_ONLY();
@@ -399,6 +492,177 @@ START_TEST(release_keeps_empty_clusters_when_asked)
 }
 END_TEST
 
+/* --- an instance that joins while the group is being deleted ------------- */
+
+typedef struct delete_arg {
+    brev_client *client;
+    const char *cluster;
+    int release; /* 1: bn_policy_cluster_release, 0: brev_cluster_delete */
+    int rc;
+    char message[512];
+} delete_arg;
+
+static void *run_delete(void *p)
+{
+    delete_arg *a = p;
+    a->rc = a->release ? bn_policy_cluster_release(a->client, a->cluster) : brev_cluster_delete(a->client, a->cluster);
+    snprintf(a->message, sizeof a->message, "%s", brev_error_message());
+    return NULL;
+}
+
+static void slow_next(const char *method, int latency_ms)
+{
+    Nebiussim__V1__InjectFaultRequest f = NEBIUSSIM__V1__INJECT_FAULT_REQUEST__INIT;
+    f.method = (char *)method;
+    f.latency_ms = latency_ms;
+    f.count = 1;
+    ck_assert_int_eq(bn_test_fault(fx_client, &f), 0);
+}
+
+static void refuse_next(const char *method, int count)
+{
+    Nebiussim__V1__InjectFaultRequest f = NEBIUSSIM__V1__INJECT_FAULT_REQUEST__INIT;
+    f.method = (char *)method;
+    f.code = 9; /* FAILED_PRECONDITION */
+    f.count = count;
+    ck_assert_int_eq(bn_test_fault(fx_client, &f), 0);
+}
+
+/* Runs the delete (or release) of an empty cluster in a thread and, once
+ * `after` has been called (it is logged when answered), plants an instance on
+ * the cluster's group: another process's create landing between our count
+ * and our delete. The next call after `after` is slowed to hold the window
+ * open. Returns the planted instance (free it). */
+static char *join_during_delete(delete_arg *arg, const char *group_id, const char *after, const char *slowed,
+                                const char *ip)
+{
+    pthread_t t;
+    char name[96];
+    json_decref(bn_test_requests(fx_client, NULL, 1)); /* clear the request log */
+    slow_next(slowed, 1500);
+    ck_assert_int_eq(pthread_create(&t, NULL, run_delete, arg), 0);
+    for (int i = 0; i < 1000 && bn_test_request_count(fx_client, after) == 0; i++)
+        usleep(5000);
+    ck_assert_int_ge(bn_test_request_count(fx_client, after), 1);
+    snprintf(name, sizeof name, "%s-joiner", arg->cluster);
+    char *inst = fx_instance(name, arg->cluster, group_id, ip);
+    pthread_join(t, NULL);
+    bn_test_clear_faults(fx_client);
+    return inst;
+}
+
+START_TEST(release_keeps_the_group_of_an_instance_that_joined_after_the_count)
+{
+    FX_SIM_ONLY();
+    brev_cluster *c = NULL;
+    brev_firewall_rule r = {443, 443, NULL, 0, BREV_PROTOCOL_TCP};
+    ck_assert_int_eq(brev_cluster_ensure(fx_client, "late-join", &c), BREV_OK);
+    ck_assert_int_eq(brev_firewall_add(fx_client, "late-join", &r, NULL), BREV_OK);
+    int rules = fx_count("security_rule", c->security_group_id);
+    ck_assert_int_eq(rules, 3);
+
+    brev_client *other = bn_test_client(&fx_sim);
+    delete_arg arg = {other, "late-join", 1, -99, ""};
+    char *inst = join_during_delete(&arg, c->security_group_id, "InstanceService/List",
+                                    "/nebius.vpc.v1.SecurityGroupService/Delete", "10.0.0.81");
+    /* kept, which is what a release should do for a cluster in use: not an error */
+    ck_assert_msg(arg.rc == BREV_OK, "%s", arg.message);
+    json_t *state = bn_test_state(fx_client);
+    ck_assert_ptr_nonnull(resource_of(state, c->security_group_id));
+    json_decref(state);
+    ck_assert_int_eq(fx_count("security_rule", c->security_group_id), rules);
+    /* and the newcomer is isolated but can reach out, as the model says */
+    ck_assert_int_eq(fx_flow(NULL, "203.0.113.9", inst, NULL, "tcp", 22), 0);
+    ck_assert_int_eq(fx_flow(inst, NULL, NULL, "8.8.8.8", "tcp", 443), 1);
+
+    free(bn_test_mutate(fx_client, inst, NULL, 1, NULL, NULL));
+    ck_assert_int_eq(bn_policy_cluster_release(fx_client, "late-join"), BREV_OK);
+    ck_assert_int_eq(fx_count("security_rule", c->security_group_id), 0);
+    free(inst);
+    brev_client_free(other);
+    brev_cluster_free(c);
+}
+END_TEST
+
+START_TEST(delete_is_refused_for_an_instance_that_joined_after_the_count)
+{
+    FX_SIM_ONLY();
+    brev_cluster *c = NULL;
+    brev_firewall_rule r = {443, 443, NULL, 0, BREV_PROTOCOL_TCP};
+    ck_assert_int_eq(brev_cluster_ensure(fx_client, "late-del", &c), BREV_OK);
+    ck_assert_int_eq(brev_firewall_add(fx_client, "late-del", &r, NULL), BREV_OK);
+
+    brev_client *other = bn_test_client(&fx_sim);
+    delete_arg arg = {other, "late-del", 0, -99, ""};
+    char *inst = join_during_delete(&arg, c->security_group_id, "InstanceService/List",
+                                    "/nebius.vpc.v1.SecurityGroupService/Delete", "10.0.0.82");
+    ck_assert_int_eq(arg.rc, BREV_EPRECONDITION);
+    ck_assert_msg(strstr(arg.message, "kept with all its rules") != NULL, "%s", arg.message);
+    ck_assert_int_eq(fx_count("security_rule", c->security_group_id), 3);
+    free(bn_test_mutate(fx_client, inst, NULL, 1, NULL, NULL));
+    ck_assert_int_eq(brev_cluster_delete(fx_client, "late-del"), BREV_OK);
+    free(inst);
+    brev_client_free(other);
+    brev_cluster_free(c);
+}
+END_TEST
+
+/* An API that refuses to delete a group while it has rules (the reference
+ * does not say whether the real one does): the rules go first, then the
+ * group. */
+START_TEST(delete_refused_with_no_instance_deletes_the_rules_first)
+{
+    FX_SIM_ONLY();
+    brev_cluster *c = NULL;
+    brev_firewall_rule r = {443, 443, NULL, 0, BREV_PROTOCOL_TCP};
+    ck_assert_int_eq(brev_cluster_ensure(fx_client, "picky", &c), BREV_OK);
+    ck_assert_int_eq(brev_firewall_add(fx_client, "picky", &r, NULL), BREV_OK);
+    json_decref(bn_test_requests(fx_client, NULL, 1));
+    refuse_next("/nebius.vpc.v1.SecurityGroupService/Delete", 1);
+    ck_assert_msg(brev_cluster_delete(fx_client, "picky") == BREV_OK, "%s", brev_error_message());
+    ck_assert_int_eq(bn_test_request_count(fx_client, "SecurityGroupService/Delete"), 2);
+    ck_assert_int_eq(bn_test_request_count(fx_client, "SecurityRuleService/Delete"), 3);
+    json_t *state = bn_test_state(fx_client);
+    ck_assert_ptr_null(resource_of(state, c->security_group_id));
+    json_decref(state);
+    brev_cluster_free(c);
+}
+END_TEST
+
+/* The same API, and an instance that joins while the rules are being
+ * deleted: the group is kept and its base rules are put back, so the
+ * newcomer is isolated and can reach out; the lost firewall rule is named. */
+START_TEST(instance_joining_while_rules_go_gets_the_base_rules_back)
+{
+    FX_SIM_ONLY();
+    brev_cluster *c = NULL;
+    brev_firewall_rule r = {443, 443, NULL, 0, BREV_PROTOCOL_TCP};
+    ck_assert_int_eq(brev_cluster_ensure(fx_client, "picky-join", &c), BREV_OK);
+    ck_assert_int_eq(brev_firewall_add(fx_client, "picky-join", &r, NULL), BREV_OK);
+    refuse_next("/nebius.vpc.v1.SecurityGroupService/Delete", 2);
+
+    brev_client *other = bn_test_client(&fx_sim);
+    delete_arg arg = {other, "picky-join", 0, -99, ""};
+    char *inst = join_during_delete(&arg, c->security_group_id, "SecurityRuleService/List",
+                                    "/nebius.vpc.v1.SecurityRuleService/Delete", "10.0.0.83");
+    ck_assert_int_eq(arg.rc, BREV_EPRECONDITION);
+    ck_assert_msg(strstr(arg.message, "put back") != NULL, "%s", arg.message);
+    ck_assert_msg(strstr(arg.message, "1 security rule(s) of its firewall rules") != NULL, "%s", arg.message);
+    char *self = fx_rule_named(c->security_group_id, "self");
+    char *egress = fx_rule_named(c->security_group_id, "egress-all");
+    ck_assert_ptr_nonnull(self);
+    ck_assert_ptr_nonnull(egress);
+    ck_assert_int_eq(fx_count("security_rule", c->security_group_id), 2);
+    ck_assert_int_eq(fx_flow(inst, NULL, NULL, "8.8.8.8", "tcp", 443), 1);
+    free(self);
+    free(egress);
+    free(bn_test_mutate(fx_client, inst, NULL, 1, NULL, NULL));
+    free(inst);
+    brev_client_free(other);
+    brev_cluster_free(c);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("cluster");
@@ -414,11 +678,17 @@ int main(void)
     tcase_add_test(tc, concurrent_add_of_one_rule_creates_it_once);
     tcase_add_test(tc, invalid_cluster_ids_are_refused_before_any_call);
     tcase_add_test(tc, same_named_group_not_made_by_us_is_refused);
+    tcase_add_test(tc, stop_asked_between_operations_sends_nothing_more);
+    tcase_add_test(tc, stop_while_a_security_rule_is_created_leaves_none_of_the_rule);
     tcase_add_test(tc, list_shows_our_clusters_with_instance_counts);
     tcase_add_test(tc, delete_is_refused_while_instances_exist);
     tcase_add_test(tc, delete_counts_unlabelled_instances_on_the_group);
     tcase_add_test(tc, release_deletes_the_group_only_after_the_last_instance);
     tcase_add_test(tc, release_keeps_empty_clusters_when_asked);
+    tcase_add_test(tc, release_keeps_the_group_of_an_instance_that_joined_after_the_count);
+    tcase_add_test(tc, delete_is_refused_for_an_instance_that_joined_after_the_count);
+    tcase_add_test(tc, delete_refused_with_no_instance_deletes_the_rules_first);
+    tcase_add_test(tc, instance_joining_while_rules_go_gets_the_base_rules_back);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

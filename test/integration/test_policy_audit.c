@@ -126,15 +126,152 @@ START_TEST(firewall_rule_widened_in_place_is_critical)
 }
 END_TEST
 
-START_TEST(deny_ingress_rule_only_narrows_and_is_no_finding)
+/* A DENY against outsiders only narrows what the model allows: no finding.
+ * (Changed on purpose: this test used to plant a DENY with no source at
+ * all, which also blocks members and is now a narrowed-self finding.) */
+START_TEST(deny_ingress_from_outside_the_cluster_is_no_finding)
 {
     FX_SIM_ONLY();
     setup_clusters();
-    free(plant_rule(a.cluster->security_group_id, "block-ssh",
-                    "{\"access\":\"DENY\",\"protocol\":\"TCP\",\"ingress\":{\"destination_ports\":[22]}}"));
+    /* an external range, and a bravo member's address: neither holds an alpha member */
+    static const char *const outside[] = {"203.0.113.0/24", "10.0.0.21/32"};
+    for (size_t i = 0; i < 2; i++) {
+        char spec[256];
+        snprintf(spec, sizeof spec,
+                 "{\"access\":\"DENY\",\"protocol\":\"TCP\",\"ingress\":{\"source_cidrs\":[\"%s\"],"
+                 "\"destination_ports\":[22]}}",
+                 outside[i]);
+        char *deny = plant_rule(a.cluster->security_group_id, "block-ssh", spec);
+        /* members still reach each other on that port */
+        ck_assert_int_eq(fx_flow(a.instances[0], NULL, a.instances[1], NULL, "tcp", 22), 1);
+        brev_audit_report *r = audit("alpha");
+        if (r->count)
+            dump(r);
+        ck_assert_uint_eq(r->count, 0);
+        brev_audit_report_free(r);
+        free(bn_test_mutate(fx_client, deny, NULL, 1, NULL, NULL));
+        free(deny);
+    }
+    teardown_clusters();
+}
+END_TEST
+
+/* DENY is evaluated before ALLOW at equal priority, and lower numbers go
+ * first: a DENY whose source takes in members, at or before the self rule's
+ * priority, shadows the self rule for what it matches. */
+START_TEST(deny_ingress_covering_members_shadows_the_self_rule)
+{
+    FX_SIM_ONLY();
+    setup_clusters();
+    char own_group[256], spec[512];
+    snprintf(own_group, sizeof own_group, "{\"source_security_group_id\":\"%s\",", a.cluster->security_group_id);
+    static const char *const sources[] = {
+        "{",                                           /* no source: anyone, members included */
+        NULL,                                          /* the group itself (own_group) */
+        "{\"source_cidrs\":[\"10.0.0.0/24\"],",        /* a range holding every member */
+        "{\"source_cidrs\":[\"192.0.2.0/24\",\"10.0.0.12/32\"],", /* one member among outsiders */
+    };
+    static const char *const priorities[] = {"", "", "\"priority\":500,", "\"priority\":120,"};
+    for (size_t i = 0; i < 4; i++) {
+        snprintf(spec, sizeof spec, "{\"access\":\"DENY\",\"protocol\":\"TCP\",%s\"ingress\":%s\"destination_ports\":[22]}}",
+                 priorities[i], sources[i] ? sources[i] : own_group);
+        char *deny = plant_rule(a.cluster->security_group_id, "block-ssh", spec);
+        /* the cloud does cut members off from each other on port 22, and only there */
+        ck_assert_int_eq(fx_flow(a.instances[1], NULL, a.instances[0], NULL, "tcp", 22), 0);
+        ck_assert_int_eq(fx_flow(a.instances[1], NULL, a.instances[0], NULL, "tcp", 5432), 1);
+        brev_audit_report *r = audit("alpha");
+        expect_only(r, BREV_FINDING_NARROWED_SELF, BREV_SEVERITY_WARNING, 1);
+        ck_assert_str_eq(r->findings[0].resource_id, deny);
+        ck_assert_ptr_nonnull(strstr(r->findings[0].message, "self rule"));
+        brev_audit_report_free(r);
+        free(bn_test_mutate(fx_client, deny, NULL, 1, NULL, NULL));
+        free(deny);
+    }
+    ck_assert_str_eq(brev_finding_kind_name(BREV_FINDING_NARROWED_SELF), "narrowed-self");
+    teardown_clusters();
+}
+END_TEST
+
+/* The same DENY after the self rule (a higher priority number) never
+ * matches a member's traffic: the self rule lets it in first. */
+START_TEST(deny_ingress_after_the_self_rule_is_no_finding)
+{
+    FX_SIM_ONLY();
+    setup_clusters();
+    char *deny = plant_rule(a.cluster->security_group_id, "block-ssh-late",
+                            "{\"access\":\"DENY\",\"protocol\":\"TCP\",\"priority\":501,"
+                            "\"ingress\":{\"destination_ports\":[22]}}");
+    ck_assert_int_eq(fx_flow(a.instances[1], NULL, a.instances[0], NULL, "tcp", 22), 1);
     brev_audit_report *r = audit("alpha");
+    if (r->count)
+        dump(r);
     ck_assert_uint_eq(r->count, 0);
     brev_audit_report_free(r);
+    free(deny);
+    teardown_clusters();
+}
+END_TEST
+
+/* STATELESS rules keep no connection state: a stateless egress-all lets
+ * requests out but not their replies back in (the sim's evaluator, being
+ * stateful, cannot show it; the API does it). */
+START_TEST(stateless_egress_all_is_narrowed_egress)
+{
+    FX_SIM_ONLY();
+    setup_clusters();
+    char *egress = fx_rule_named(a.cluster->security_group_id, "egress-all");
+    ck_assert_ptr_nonnull(egress);
+    free(bn_test_mutate(fx_client, egress, "{\"spec\":{\"type\":\"STATELESS\"}}", 0, NULL, NULL));
+    brev_audit_report *r = audit("alpha");
+    expect_only(r, BREV_FINDING_NARROWED_EGRESS, BREV_SEVERITY_WARNING, 1);
+    ck_assert_str_eq(r->findings[0].resource_id, egress);
+    ck_assert_ptr_nonnull(strstr(r->findings[0].message, "STATELESS"));
+    brev_audit_report_free(r);
+
+    /* type unset means STATEFUL to the API: clean again */
+    free(bn_test_mutate(fx_client, egress, "{\"spec\":{\"type\":\"RULE_TYPE_UNSPECIFIED\"}}", 0, NULL, NULL));
+    r = audit("alpha");
+    if (r->count)
+        dump(r);
+    ck_assert_uint_eq(r->count, 0);
+    brev_audit_report_free(r);
+    free(egress);
+    teardown_clusters();
+}
+END_TEST
+
+START_TEST(stateless_self_rule_is_missing_self_rule)
+{
+    FX_SIM_ONLY();
+    setup_clusters();
+    char *self = fx_rule_named(a.cluster->security_group_id, "self");
+    ck_assert_ptr_nonnull(self);
+    free(bn_test_mutate(fx_client, self, "{\"spec\":{\"type\":\"STATELESS\"}}", 0, NULL, NULL));
+    brev_audit_report *r = audit("alpha");
+    expect_only(r, BREV_FINDING_MISSING_SELF_RULE, BREV_SEVERITY_WARNING, 1);
+    ck_assert_str_eq(r->findings[0].resource_id, self);
+    ck_assert_ptr_nonnull(strstr(r->findings[0].message, "STATELESS"));
+    brev_audit_report_free(r);
+    free(self);
+    teardown_clusters();
+}
+END_TEST
+
+START_TEST(stateless_firewall_rule_is_unexplained)
+{
+    FX_SIM_ONLY();
+    setup_clusters();
+    char name[64];
+    snprintf(name, sizeof name, "%s-0", web_rule);
+    char *rule = fx_rule_named(a.cluster->security_group_id, name);
+    ck_assert_ptr_nonnull(rule);
+    free(bn_test_mutate(fx_client, rule, "{\"spec\":{\"type\":\"STATELESS\"}}", 0, NULL, NULL));
+    brev_audit_report *r = audit("alpha");
+    expect_only(r, BREV_FINDING_UNEXPLAINED_INGRESS, BREV_SEVERITY_CRITICAL, 1);
+    ck_assert_str_eq(r->findings[0].resource_id, rule);
+    ck_assert_ptr_nonnull(strstr(r->findings[0].message, "STATELESS"));
+    brev_audit_report_free(r);
+    free(rule);
     teardown_clusters();
 }
 END_TEST
@@ -376,7 +513,12 @@ int main(void)
     tcase_add_test(tc, clean_clusters_have_no_findings);
     tcase_add_test(tc, stray_ingress_rule_is_critical);
     tcase_add_test(tc, firewall_rule_widened_in_place_is_critical);
-    tcase_add_test(tc, deny_ingress_rule_only_narrows_and_is_no_finding);
+    tcase_add_test(tc, deny_ingress_from_outside_the_cluster_is_no_finding);
+    tcase_add_test(tc, deny_ingress_covering_members_shadows_the_self_rule);
+    tcase_add_test(tc, deny_ingress_after_the_self_rule_is_no_finding);
+    tcase_add_test(tc, stateless_egress_all_is_narrowed_egress);
+    tcase_add_test(tc, stateless_self_rule_is_missing_self_rule);
+    tcase_add_test(tc, stateless_firewall_rule_is_unexplained);
     tcase_add_test(tc, deleted_egress_rule_is_missing_egress);
     tcase_add_test(tc, narrowed_egress_is_a_warning);
     tcase_add_test(tc, deny_egress_rule_is_narrowed_egress);
