@@ -155,7 +155,7 @@ class LifecycleTest(CliTestCase):
 
 class FirewallClusterPolicyTest(CliTestCase):
     def test_firewall_cluster_policy(self):
-        a = self.create("fw-a", cluster="fw").json()
+        a = self.create("fw-a", "--public-ip", cluster="fw").json()  # reached from outside below
         b = self.create("fw-b", cluster="fw").json()
         self.assertEqual(a["security_group_id"], b["security_group_id"])
         sg = a["security_group_id"]

@@ -87,10 +87,12 @@ static __attribute__((unused)) void fx_nics_json(char *out, size_t cap, const ch
              FX_SUBNET, groups_json, ip, groups_json);
 }
 
-/* A RUNNING instance of the cluster on its group, with an encrypted boot disk. */
+/* A RUNNING instance of the cluster on its group, with an encrypted boot disk and a public IP
+ * (203.0.113.<last octet of ip>), so external flows reach it and the rules decide. */
 static __attribute__((unused)) char *fx_instance(const char *name, const char *cluster_id, const char *group_id, const char *ip)
 {
     char disk_name[96], json[2048];
+    const char *last_octet = strrchr(ip, '.');
     char *disk;
     char *id;
 
@@ -101,11 +103,12 @@ static __attribute__((unused)) char *fx_instance(const char *name, const char *c
              "\"brev-managed\":\"true\"}},"
              "\"spec\":{\"resources\":{\"platform\":\"cpu-d3\",\"preset\":\"4vcpu-16gb\"},"
              "\"network_interfaces\":[{\"subnet_id\":\"%s\",\"name\":\"eth0\",\"ip_address\":{},"
-             "\"security_groups\":[{\"id\":\"%s\"}]}],"
+             "\"public_ip_address\":{},\"security_groups\":[{\"id\":\"%s\"}]}],"
              "\"boot_disk\":{\"attach_mode\":\"READ_WRITE\",\"existing_disk\":{\"id\":\"%s\"}}},"
              "\"status\":{\"state\":\"RUNNING\",\"network_interfaces\":[{\"index\":0,\"name\":\"eth0\","
-             "\"ip_address\":{\"address\":\"%s/32\"},\"security_groups\":[{\"id\":\"%s\"}]}]}}",
-             FX_PROJECT, name, cluster_id, FX_SUBNET, group_id, disk, ip, group_id);
+             "\"ip_address\":{\"address\":\"%s/32\"},\"public_ip_address\":{\"address\":\"203.0.113%s/32\"},"
+             "\"security_groups\":[{\"id\":\"%s\"}]}]}}",
+             FX_PROJECT, name, cluster_id, FX_SUBNET, group_id, disk, ip, last_octet ? last_octet : ".1", group_id);
     id = bn_test_mutate(fx_client, NULL, NULL, 0, "instance", json);
     free(disk);
     return id;

@@ -20,7 +20,9 @@ private address of the interface used, or the external IP); a security-group
 id matches when the other side is an instance whose interface is in that
 group; neither means any peer. Rules take effect once READY (and until gone).
 Instances talk over a pair of interfaces on the same network; if they share
-no network the flow is refused ("no common network").
+no network the flow is refused ("no common network"). An external address
+reaches an instance only through a public IP (its first interface with one);
+an instance without one is unreachable from outside, whatever the rules say.
 """
 import ipaddress
 
@@ -79,10 +81,11 @@ def _external(ip, field):
 
 
 def _public_nic(rec):
+    """Index of the first interface with a public address, or None."""
     for i, ns in enumerate(rec.msg.status.network_interfaces):
-        if ns.HasField("public_ip_address"):
+        if ns.HasField("public_ip_address") and ns.public_ip_address.address:
             return i
-    return 0
+    return None
 
 
 def resolve(st, req):
@@ -104,10 +107,14 @@ def resolve(st, req):
         return None, None
     if src_rec is not None:
         i = _public_nic(src_rec)
+        i = 0 if i is None else i
         return Endpoint(src_rec, i, _private_ip(src_rec, i)), Endpoint(ip=_external(req.destination_ip,
                                                                                     "destination_ip"))
+    src = Endpoint(ip=_external(req.source_ip, "source_ip"))
     j = _public_nic(dst_rec)
-    return Endpoint(ip=_external(req.source_ip, "source_ip")), Endpoint(dst_rec, j, _private_ip(dst_rec, j))
+    if j is None:
+        return src, None  # nothing outside the VPC can address it
+    return src, Endpoint(dst_rec, j, _private_ip(dst_rec, j))
 
 
 def effective_rules(st, group_ids, direction):
@@ -180,6 +187,9 @@ def evaluate(st, req):
     src, dst = resolve(st, req)
     if src is None:
         return False, "no common network between %s and %s" % (req.source_instance_id, req.destination_instance_id)
+    if dst is None:
+        return False, "destination %s has no public IP address: external address %s cannot reach it" % (
+            req.destination_instance_id, req.source_ip)
     reasons = []
     if src.instance is not None:
         ok, why = _side(st, "egress", src, dst, protocol, req.port)

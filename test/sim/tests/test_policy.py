@@ -12,7 +12,7 @@ class PolicyTest(SimTestCase):
 
     def test_default_group_is_not_isolated(self):
         a = self.sim.create_instance("a").metadata.id
-        b = self.sim.create_instance("b").metadata.id
+        b = self.sim.create_instance("b", public=True).metadata.id  # reachable from outside: rules decide
         ok, why = self.sim.flow(source_instance_id=a, destination_instance_id=b, protocol="tcp", port=5432)
         self.assertTrue(ok, why)
         self.assertIn("vpcsecurityrule-sim0000000002", why)  # ingress from the group itself
@@ -47,7 +47,7 @@ class PolicyTest(SimTestCase):
 
     def test_priority_and_deny_before_allow(self):
         sg = self.sim.create_group("prio")
-        a = self.sim.create_instance("a", groups=[sg]).metadata.id
+        a = self.sim.create_instance("a", groups=[sg], public=True).metadata.id
         allow = self.sim.create_rule(sg, "allow-all", cidrs=["0.0.0.0/0"], protocol="ANY", priority=100)
         deny = self.sim.create_rule(sg, "deny-ssh", access="DENY", cidrs=["0.0.0.0/0"], ports=[22], priority=200)
         ok, why = self.sim.flow(source_ip=EXT, destination_instance_id=a, protocol="tcp", port=22)
@@ -61,7 +61,7 @@ class PolicyTest(SimTestCase):
 
     def test_default_priority_is_500(self):
         sg = self.sim.create_group("p500")
-        a = self.sim.create_instance("a", groups=[sg]).metadata.id
+        a = self.sim.create_instance("a", groups=[sg], public=True).metadata.id
         self.sim.create_rule(sg, "deny-default", access="DENY", cidrs=["0.0.0.0/0"], protocol="ANY")
         allow = self.sim.create_rule(sg, "allow-499", cidrs=["0.0.0.0/0"], protocol="ANY", priority=499)
         ok, why = self.sim.flow(source_ip=EXT, destination_instance_id=a, protocol="icmp", port=0)
@@ -166,6 +166,21 @@ class PolicyTest(SimTestCase):
         self.assertIn("reply egress denied", why)
         self.sim.create_rule(dst_sg, "replies", direction="egress", peer_sg=src_sg, protocol="TCP")
         ok, why = self.sim.flow(source_instance_id=a, destination_instance_id=b, protocol="tcp", port=5432)
+        self.assertTrue(ok, why)
+
+    def test_external_address_needs_a_public_ip(self):
+        sg = self.sim.create_group("open")
+        self.sim.create_rule(sg, "all-in", cidrs=["0.0.0.0/0"], protocol="ANY")
+        private = self.sim.create_instance("private", groups=[sg]).metadata.id
+        public = self.sim.create_instance("public", groups=[sg], public=True).metadata.id
+        ok, why = self.sim.flow(source_ip=EXT, destination_instance_id=private, protocol="tcp", port=22)
+        self.assertFalse(ok, why)
+        self.assertIn("no public IP address", why)
+        ok, why = self.sim.flow(source_ip=EXT, destination_instance_id=public, protocol="tcp", port=22)
+        self.assertTrue(ok, why)
+        # Inside the VPC the rule still admits the private one (from an instance on the default group).
+        inside = self.sim.create_instance("inside").metadata.id
+        ok, why = self.sim.flow(source_instance_id=inside, destination_instance_id=private, protocol="tcp", port=22)
         self.assertTrue(ok, why)
 
     def test_bad_requests(self):
