@@ -119,31 +119,27 @@ int brev_instance_wait(brev_client *client, const char *instance_id, brev_lifecy
 
 /* --- stop / start / reboot ---------------------------------------------- */
 
-/* After Start's operation: STOPPED once the instance was seen moving means it
- * fell back for lack of capacity, as after a create. */
-typedef struct start_watch {
-    int moved;
-} start_watch;
-
+/* Judged only after Start's operation finished OK, so the cloud has accepted
+ * the start: from then on STOPPED (or STOPPING on the way there) means it took
+ * the start back for want of capacity, exactly as after a create
+ * (judge_running in instance_create.c). Waiting for the instance to "move"
+ * first would miss the fallback when the first look already finds it STOPPED,
+ * and then poll until the timeout. */
 static int judge_started(const Nebius__Compute__V1__Instance *inst, void *ctx)
 {
-    start_watch *w = ctx;
-    int state = state_of(inst);
-
+    (void)ctx;
     if (!inst)
         return bn_err_set(BREV_ENOTFOUND, "the instance disappeared while starting");
-    switch (bn_lifecycle_of_state(state)) {
+    switch (bn_lifecycle_of_state(state_of(inst))) {
     case BREV_LIFECYCLE_RUNNING:
         return 1;
     case BREV_LIFECYCLE_FAILED:
         return bn_err_set(BREV_EPRECONDITION, "instance %s went to ERROR while starting", inst->metadata->id);
     case BREV_LIFECYCLE_STOPPED:
-        if (w->moved)
-            return bn_err_set(BREV_ECAPACITY, "insufficient capacity: instance %s fell back to STOPPED after start",
-                              inst->metadata->id);
-        return 0;
+    case BREV_LIFECYCLE_STOPPING:
+        return bn_err_set(BREV_ECAPACITY, "insufficient capacity: instance %s fell back to STOPPED after start",
+                          inst->metadata->id);
     default:
-        w->moved = 1;
         return 0;
     }
 }
@@ -168,7 +164,6 @@ int brev_instance_stop(brev_client *client, const char *instance_id, unsigned ti
 
 int brev_instance_start(brev_client *client, const char *instance_id, unsigned timeout_ms)
 {
-    start_watch w = {0};
     unsigned budget = timeout_ms ? timeout_ms : START_DEFAULT_MS;
     bn_wait wait;
     int rc = check_args(client, instance_id);
@@ -178,7 +173,7 @@ int brev_instance_start(brev_client *client, const char *instance_id, unsigned t
     wait = bn_client_wait(client, "start instance", budget);
     rc = bn_res_action(client->rpc, &bn_kind_instance, "Start", instance_id, &wait);
     if (rc == BREV_OK)
-        rc = bn_instance_poll(client, instance_id, "start instance", budget, 1, judge_started, &w, NULL);
+        rc = bn_instance_poll(client, instance_id, "start instance", budget, 1, judge_started, NULL, NULL);
     if (rc < 0)
         return bn_err_prefix("starting instance %s", instance_id);
     return BREV_OK;

@@ -1,5 +1,7 @@
 /* Start/stop failures, waits, and listing: every page (the sim serving two
  * items a page) and every filter. */
+#include <time.h>
+
 #include "test_instance_fixture.h"
 
 #define CODE_RESOURCE_EXHAUSTED 8
@@ -52,6 +54,39 @@ START_TEST(start_without_capacity_is_ecapacity)
     ck_assert_int_eq(in->status, BREV_LIFECYCLE_STOPPED);
     brev_instance_free(in);
     ck_assert_int_eq(brev_instance_start(ix_client, id, 30000), 0);
+    free(id);
+}
+END_TEST
+
+/* Start's operation finished OK, and the first look at the instance already
+ * finds it STOPPED again (the cloud took the start back for want of
+ * capacity): that is BREV_ECAPACITY at once, not a wait until the timeout. */
+START_TEST(start_falling_back_to_stopped_is_ecapacity_at_once)
+{
+    struct timespec t0, t1;
+    brev_instance *in = NULL;
+    double took;
+    char *id;
+
+    IX_SIM_ONLY();
+    id = create_one("late-start", "late-start", NULL, NULL, 0);
+    ck_assert_int_eq(brev_instance_stop(ix_client, id, 30000), 0);
+    ix_fault("/nebius.compute.v1.InstanceService/Start", 0, NULL, 0, 0, 1, 0);
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    ck_assert_int_eq(brev_instance_start(ix_client, id, 20000), BREV_ECAPACITY);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    took = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+    ck_assert_msg(strstr(brev_error_message(), "fell back to STOPPED") != NULL, "message: %s", brev_error_message());
+    ck_assert_msg(strstr(brev_error_message(), id) != NULL, "message: %s", brev_error_message());
+    ck_assert_msg(took < 5.0, "start took %.1f s to see the fallback", took);
+    /* exactly one Start was sent: the failure is the instance's, not a retry's */
+    ck_assert_int_eq(bn_test_request_count(ix_client, "InstanceService/Start"), 1);
+    bn_test_clear_faults(ix_client);
+    ck_assert_int_eq(brev_instance_get(ix_client, id, &in), 0);
+    ck_assert_int_eq(in->status, BREV_LIFECYCLE_STOPPED);
+    brev_instance_free(in);
+    /* with capacity back, the same start works */
+    ck_assert_msg(brev_instance_start(ix_client, id, 30000) == 0, "%s", brev_error_message());
     free(id);
 }
 END_TEST
@@ -274,6 +309,7 @@ static Suite *suite(void)
     Suite *s = suite_create("instance_ops");
     TCase *tc = ix_tcase("ops");
     tcase_add_test(tc, start_without_capacity_is_ecapacity);
+    tcase_add_test(tc, start_falling_back_to_stopped_is_ecapacity_at_once);
     tcase_add_test(tc, wait_times_out);
     tcase_add_test(tc, wait_on_a_failed_instance_is_eprecondition);
     tcase_add_test(tc, progress_is_reported_and_can_cancel);
