@@ -421,7 +421,9 @@ out:
 }
 
 /* A successful create operation is not a running instance: one that falls
- * back to STOPPED (or ERROR) before it ever ran found no capacity. */
+ * back to STOPPED before it ever ran found no capacity. ERROR says only that
+ * the instance failed (a bad image or host fault as much as capacity), so it
+ * is reported as any wait reports a failed instance (judge_target). */
 static int judge_running(const Nebius__Compute__V1__Instance *inst, void *ctx)
 {
     (void)ctx;
@@ -434,7 +436,7 @@ static int judge_running(const Nebius__Compute__V1__Instance *inst, void *ctx)
     case NEBIUS__COMPUTE__V1__INSTANCE_STATUS__INSTANCE_STATE__STOPPING:
         return bn_err_set(BREV_ECAPACITY, "insufficient capacity: instance fell back to STOPPED after create");
     case NEBIUS__COMPUTE__V1__INSTANCE_STATUS__INSTANCE_STATE__ERROR:
-        return bn_err_set(BREV_ECAPACITY, "insufficient capacity: instance went to ERROR after create");
+        return bn_err_set(BREV_EPRECONDITION, "instance went to ERROR after create (failed before it ran)");
     default:
         return 0;
     }

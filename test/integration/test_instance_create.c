@@ -156,6 +156,49 @@ START_TEST(capacity_failure_names_the_cause_and_keeps_the_service_error)
 }
 END_TEST
 
+/* Sets the instance being waited for to ERROR at the first look (a progress
+ * report from the instance poll names the instance, not an operation). */
+static int break_instance_once(const brev_progress *p, void *payload)
+{
+    int *done = payload;
+
+    if (!*done && p->resource_id && strncmp(p->resource_id, "computeinstance-", 16) == 0) {
+        free(bn_test_mutate(ix_client, p->resource_id, "{\"status\":{\"state\":\"ERROR\"}}", 0, NULL, NULL));
+        *done = 1;
+    }
+    return 0;
+}
+
+/* ERROR after a successful create operation is a failed instance, not
+ * necessarily missing capacity: BREV_EPRECONDITION as any wait reports it,
+ * and the create still takes everything back. */
+START_TEST(error_after_create_is_eprecondition_and_rolled_back)
+{
+    brev_client_options co;
+    brev_create_instance_options o;
+    brev_instance *in = NULL;
+    brev_client *c;
+    ix_counts before;
+    int broke = 0;
+
+    IX_SIM_ONLY();
+    before = ix_snapshot();
+    bn_test_client_options(&ix_sim, &co);
+    co.progress = break_instance_once;
+    co.progress_payload = &broke;
+    ck_assert_int_eq(brev_client_new(&c, &co), 0);
+    ix_opts(&o, "err-1", "err-ref");
+    ck_assert_int_eq(brev_instance_create(c, &o, &in), BREV_EPRECONDITION);
+    ck_assert_int_eq(broke, 1);
+    ck_assert_ptr_null(in);
+    ck_assert_msg(strstr(brev_error_message(), "ERROR") != NULL, "message: %s", brev_error_message());
+    ck_assert_msg(strstr(brev_error_message(), "capacity") == NULL, "message: %s", brev_error_message());
+    ck_assert_msg(strstr(brev_error_message(), "deleted instance") != NULL, "message: %s", brev_error_message());
+    brev_client_free(c);
+    ix_assert_nothing_left(before);
+}
+END_TEST
+
 START_TEST(user_data_and_host_firewall_become_parts)
 {
     brev_create_instance_options o;
@@ -333,6 +376,7 @@ static Suite *suite(void)
     tc = ix_tcase("rollback");
     tcase_add_loop_test(tc, failure_at_each_step_leaves_nothing, 0, (int)(sizeof steps / sizeof steps[0]));
     tcase_add_test(tc, capacity_failure_names_the_cause_and_keeps_the_service_error);
+    tcase_add_test(tc, error_after_create_is_eprecondition_and_rolled_back);
     tcase_add_test(tc, failed_create_keeps_a_cluster_it_did_not_make);
     suite_add_tcase(s, tc);
     tc = ix_tcase("options");
