@@ -21,6 +21,10 @@
 #define BN_LABEL_INSTANCE_TYPE "brev-instance-type"
 #define BN_LABEL_BOOT_DISK_ID "brev-boot-disk-id"
 #define BN_LABEL_IMAGE_FAMILY "brev-image-family"
+/* A random id per brev_instance_create call, on its disk and instance: what a
+ * call cleans up after a failure is what carries its own mark, never what a
+ * concurrent create of the same ref_id made. */
+#define BN_LABEL_CREATE_ID "brev-create-id"
 #define BN_LABEL_RESERVED_PREFIX "brev-"
 
 #define BN_SSH_USER "ubuntu"

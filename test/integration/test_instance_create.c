@@ -1,6 +1,9 @@
 /* brev_instance_create: idempotency by ref_id (also after a reply lost once
  * the server acted), and a failure injected at every step proving that
  * nothing is left behind (instances, disks, allocations, security groups). */
+#include <pthread.h>
+#include <time.h>
+
 #include "test_instance_fixture.h"
 
 #define CODE_PERMISSION_DENIED 7
@@ -81,6 +84,108 @@ START_TEST(create_failing_after_effect_leaves_nothing)
     ck_assert_ptr_nonnull(strstr(brev_error_message(), "deleted instance"));
     bn_test_clear_faults(ix_client);
     ix_assert_nothing_left(before);
+}
+END_TEST
+
+/* Concurrent creates of one ref_id. Threads take no ck_assert (Check's
+ * failure path is not thread-safe): they record, the test thread asserts. */
+typedef struct racer {
+    brev_client *client;
+    const brev_create_instance_options *opts;
+    pthread_barrier_t *start;
+    unsigned delay_ms; /* after the barrier: staggers the calls over the create's steps */
+    int rc;
+    char err[1100];
+    char *id;
+} racer;
+
+static void *race_create(void *arg)
+{
+    racer *r = arg;
+    brev_instance *in = NULL;
+    struct timespec d = {(time_t)(r->delay_ms / 1000), (long)(r->delay_ms % 1000) * 1000000L};
+
+    pthread_barrier_wait(r->start);
+    if (r->delay_ms)
+        nanosleep(&d, NULL);
+    r->rc = brev_instance_create(r->client, r->opts, &in);
+    snprintf(r->err, sizeof r->err, "%s", brev_error_message());
+    if (r->rc == 0)
+        r->id = strdup(in->id);
+    brev_instance_free(in);
+    return NULL;
+}
+
+/* n calls at once; every one succeeds with the same instance, and the sim
+ * holds exactly that instance (RUNNING) and its one boot disk. */
+static void race(int n, int shared_client, unsigned stagger_ms, const char *name)
+{
+    brev_create_instance_options o;
+    brev_client *clients[4] = {0};
+    pthread_t t[4];
+    racer r[4];
+    pthread_barrier_t start;
+    json_t *st, *inst;
+    const char *disk;
+
+    ck_assert_int_le(n, 4);
+    ix_opts(&o, name, name);
+    pthread_barrier_init(&start, NULL, (unsigned)n);
+    for (int i = 0; i < n; i++) {
+        memset(&r[i], 0, sizeof r[i]);
+        clients[i] = shared_client ? ix_client : bn_test_client(&ix_sim);
+        r[i].client = clients[i];
+        r[i].opts = &o;
+        r[i].start = &start;
+        r[i].delay_ms = stagger_ms * (unsigned)i;
+        ck_assert_int_eq(pthread_create(&t[i], NULL, race_create, &r[i]), 0);
+    }
+    for (int i = 0; i < n; i++)
+        pthread_join(t[i], NULL);
+    pthread_barrier_destroy(&start);
+    for (int i = 0; i < n; i++)
+        ck_assert_msg(r[i].rc == 0, "call %d of %d (stagger %u ms): %d %s", i, n, stagger_ms, r[i].rc, r[i].err);
+    for (int i = 1; i < n; i++)
+        ck_assert_str_eq(r[i].id, r[0].id);
+    st = bn_test_state(ix_client);
+    ck_assert_int_eq(bn_test_count_resources(st, "instance"), 1);
+    ck_assert_int_eq(bn_test_count_resources(st, "disk"), 1);
+    inst = ix_resource(st, r[0].id);
+    ck_assert_ptr_nonnull(inst);
+    ck_assert_str_eq(json_string_value(json_object_get(json_object_get(inst, "status"), "state")), "RUNNING");
+    disk = json_string_value(json_object_get(
+        json_object_get(json_object_get(json_object_get(inst, "spec"), "boot_disk"), "existing_disk"), "id"));
+    ck_assert_ptr_nonnull(disk);
+    ck_assert_ptr_nonnull(ix_resource(st, disk));
+    json_decref(st);
+    for (int i = 0; i < n; i++) {
+        free(r[i].id);
+        if (!shared_client)
+            brev_client_free(clients[i]);
+    }
+}
+
+/* Two processes (two clients) creating one ref_id at once, the second
+ * starting at different points of the first's create: at the same moment
+ * (both make the disk), while the disk is being made, once it is READY,
+ * once the instance exists. */
+static const unsigned staggers_ms[] = {0, 20, 60, 150, 400};
+
+START_TEST(concurrent_creates_of_one_ref_id_make_one_instance)
+{
+    char name[32];
+
+    IX_SIM_ONLY();
+    snprintf(name, sizeof name, "race-%d", _i);
+    race(2, 0, staggers_ms[_i], name);
+}
+END_TEST
+
+/* Three threads on one client (one client serves many threads). */
+START_TEST(concurrent_creates_on_one_client_make_one_instance)
+{
+    IX_SIM_ONLY();
+    race(3, 1, 0, "race-shared");
 }
 END_TEST
 
@@ -372,6 +477,9 @@ static Suite *suite(void)
     tcase_add_test(tc, create_failing_after_effect_leaves_nothing);
     tcase_add_test(tc, a_name_taken_by_another_ref_id_is_eexists);
     tcase_add_test(tc, a_leftover_disk_of_the_ref_id_is_reused_a_foreign_one_refused);
+    tcase_add_loop_test(tc, concurrent_creates_of_one_ref_id_make_one_instance, 0,
+                        (int)(sizeof staggers_ms / sizeof staggers_ms[0]));
+    tcase_add_test(tc, concurrent_creates_on_one_client_make_one_instance);
     suite_add_tcase(s, tc);
     tc = ix_tcase("rollback");
     tcase_add_loop_test(tc, failure_at_each_step_leaves_nothing, 0, (int)(sizeof steps / sizeof steps[0]));
