@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 #include "auth/auth.h"
+#include "rpc/retry.h"
 #include "nebius/iam/v1/project_service.pb-c.h"
 #include "util/error.h"
 #include "util/str.h"
@@ -119,6 +120,7 @@ int brev_client_new(brev_client **out, const brev_client_options *opts)
     c->progress_payload = opts->progress_payload;
     c->poll_interval_ms = opts->poll_interval_ms ? opts->poll_interval_ms : DEFAULT_POLL_MS;
     c->keep_empty_clusters = opts->keep_empty_clusters;
+    c->call_timeout_ms = bn_retry_policy_resolve(&opts->retry).call_timeout_ms;
 
     if ((rc = dup_field(&c->project_id, pick(opts->project_id, env, "NEBIUS_PROJECT_ID"))) != 0 ||
         (rc = dup_field(&c->tenant_id, pick(opts->tenant_id, env, "NEBIUS_TENANT_ID"))) != 0)
@@ -307,6 +309,11 @@ void bn_client_cleanup_end(void)
 {
     if (cleanup_depth > 0)
         cleanup_depth--;
+}
+
+unsigned bn_client_call_ms(const brev_client *client, unsigned budget_ms)
+{
+    return budget_ms && budget_ms < client->call_timeout_ms ? budget_ms : client->call_timeout_ms;
 }
 
 bn_wait bn_client_wait(const brev_client *client, const char *what, unsigned timeout_ms)

@@ -18,6 +18,7 @@ struct brev_client {
     brev_progress_fn progress;
     void *progress_payload;
     unsigned poll_interval_ms;
+    unsigned call_timeout_ms; /* the retry policy's deadline of one call, resolved */
     int keep_empty_clusters;
     char *project_id; /* resolved lazily from tenant + region when not given */
     char *tenant_id;
@@ -27,6 +28,10 @@ struct brev_client {
 
 /* The project every resource lives in (resolving it on first use). */
 int bn_client_project(brev_client *client, const char **project_id);
+
+/* The deadline for one call that must end within budget_ms: the smaller of
+ * the two, so one overall deadline (a terminate's) also bounds its calls. */
+unsigned bn_client_call_ms(const brev_client *client, unsigned budget_ms);
 
 /* A wait description carrying the client's progress callback and poll interval. */
 bn_wait bn_client_wait(const brev_client *client, const char *what, unsigned timeout_ms);

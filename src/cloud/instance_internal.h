@@ -105,7 +105,9 @@ int bn_instance_convert_fetched(brev_client *client, const Nebius__Compute__V1__
 int bn_instance_find_by_ref(brev_client *client, const char *project, const char *ref_id,
                             Nebius__Compute__V1__Instance **out);
 
-/* Deletes the instance and waits until it is gone (absent = done). */
+/* Deletes the instance and waits until it is gone (absent = done); timeout_ms
+ * covers the call, its operation and the wait together. With report set the
+ * client's progress callback sees the waits and may cancel them. */
 int bn_instance_delete_and_wait(brev_client *client, const char *id, unsigned timeout_ms, int report);
 
 #endif

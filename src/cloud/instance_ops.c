@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cloud/instance_internal.h"
 #include "compute/labels.h"
@@ -241,12 +242,93 @@ static int own_boot_disk(brev_client *client, const Nebius__Compute__V1__Instanc
     return rc;
 }
 
+static double now_s(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* What is left of a deadline, in ms; 0 once it has passed. */
+static unsigned left_ms(double deadline)
+{
+    double left = (deadline - now_s()) * 1000.0;
+    return left < 1 ? 0 : (unsigned)left;
+}
+
+/* "; kept: boot disk D, the security group of cluster C" for a terminate that
+ * stopped before the instance was gone: nothing after it was touched. */
+static void append_kept(const char *disk_id, const char *cluster_id)
+{
+    brev_error e;
+
+    if (!(disk_id && *disk_id) && !(cluster_id && *cluster_id))
+        return;
+    bn_err_save(&e);
+    bn_err_set_grpc(e.code, e.grpc_status, e.service_error, e.request_id, "%.700s; kept: %s%s%s%s%s%s", e.message,
+                    disk_id && *disk_id ? "boot disk " : "", disk_id && *disk_id ? disk_id : "",
+                    disk_id && *disk_id && cluster_id && *cluster_id ? ", " : "",
+                    cluster_id && *cluster_id ? "the security group of cluster " : "",
+                    cluster_id && *cluster_id ? cluster_id : "",
+                    " (not touched: they are deleted only once the instance is gone)");
+}
+
+/* After the instance is gone: its boot disk, then the cluster's group if
+ * this was its last instance. This is cleanup of what the instance leaves,
+ * so the caller's cancel (a Ctrl-C flag that stays on) does not stop it half
+ * way; the terminate's deadline still bounds it. Both are attempted; the
+ * message names each that failed. */
+static int delete_leftovers(brev_client *client, const char *instance_id, const char *disk_id,
+                            const char *cluster_id, double deadline, unsigned budget)
+{
+    char disk_err[400] = "", group_err[400] = "";
+    int rc = BREV_OK, code = BREV_OK;
+    unsigned ms;
+
+    bn_client_cleanup_begin();
+    if (disk_id && *disk_id) {
+        if ((ms = left_ms(deadline)) == 0) {
+            rc = bn_err_set(BREV_ETIMEOUT, "the deadline of %u ms passed first", budget);
+        } else {
+            bn_wait wait = bn_client_wait(client, "delete boot disk", ms);
+            rc = bn_res_delete_within(client->rpc, &bn_kind_disk, disk_id, &wait, bn_client_call_ms(client, ms));
+        }
+        if (rc < 0) {
+            code = rc;
+            snprintf(disk_err, sizeof disk_err, "its boot disk %s was not deleted: %s", disk_id,
+                     brev_error_message());
+        }
+    }
+    if (cluster_id && *cluster_id) {
+        /* The group's own calls have their own deadlines (src/policy); the
+         * terminate's only decides whether to begin. */
+        if (left_ms(deadline) == 0)
+            rc = bn_err_set(BREV_ETIMEOUT, "the deadline of %u ms passed first", budget);
+        else
+            rc = bn_policy_cluster_release(client, cluster_id);
+        if (rc < 0) {
+            if (code == BREV_OK)
+                code = rc;
+            snprintf(group_err, sizeof group_err, "the security group of cluster %s was not released: %s",
+                     cluster_id, brev_error_message());
+        }
+    }
+    bn_client_cleanup_end();
+    if (code == BREV_OK)
+        return BREV_OK;
+    return bn_err_set(code, "instance %s deleted, but %s%s%s", instance_id, disk_err,
+                      *disk_err && *group_err ? "; and " : "", group_err);
+}
+
 int brev_instance_terminate(brev_client *client, const char *instance_id, unsigned timeout_ms)
 {
     ProtobufCMessage *msg = NULL;
     const Nebius__Compute__V1__Instance *inst;
     char *disk_id = NULL, *cluster_id = NULL;
     unsigned budget = timeout_ms ? timeout_ms : TERMINATE_DEFAULT_MS;
+    double deadline = now_s() + budget / 1000.0;
+    unsigned ms;
     int managed;
     int rc = check_args(client, instance_id);
 
@@ -271,24 +353,20 @@ int brev_instance_terminate(brev_client *client, const char *instance_id, unsign
         goto out;
     }
 
-    rc = bn_instance_delete_and_wait(client, instance_id, budget, 1);
+    /* One deadline for everything: the instance, then what it leaves. */
+    if ((ms = left_ms(deadline)) == 0)
+        rc = bn_err_set(BREV_ETIMEOUT, "the deadline of %u ms passed before the deletion began (nothing deleted)",
+                        budget);
+    else
+        rc = bn_instance_delete_and_wait(client, instance_id, ms, 1);
     if (rc < 0) {
+        /* Cancelled or failed before the instance was gone: nothing after it
+         * was touched, and the message says what is still there. */
         bn_err_prefix("terminating instance %s", instance_id);
+        append_kept(disk_id, cluster_id);
         goto out;
     }
-    if (disk_id && *disk_id) {
-        bn_wait wait = bn_client_wait(client, "delete boot disk", budget);
-        rc = bn_res_delete(client->rpc, &bn_kind_disk, disk_id, &wait);
-        if (rc < 0) {
-            bn_err_prefix("instance %s deleted, but its boot disk %s was not", instance_id, disk_id);
-            goto out;
-        }
-    }
-    if (cluster_id && *cluster_id) {
-        rc = bn_policy_cluster_release(client, cluster_id);
-        if (rc < 0)
-            bn_err_prefix("instance %s and its disk deleted, but", instance_id);
-    }
+    rc = delete_leftovers(client, instance_id, disk_id, cluster_id, deadline, budget);
 out:
     free(disk_id);
     free(cluster_id);

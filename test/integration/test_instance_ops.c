@@ -304,6 +304,129 @@ START_TEST(terminate_never_deletes_a_disk_it_did_not_make)
 }
 END_TEST
 
+static double secs_since(const struct timespec *t0)
+{
+    struct timespec t1;
+
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    return (double)(t1.tv_sec - t0->tv_sec) + (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+static brev_client *client_with_progress(brev_progress_fn fn, void *payload)
+{
+    brev_client_options co;
+    brev_client *c = NULL;
+
+    bn_test_client_options(&ix_sim, &co);
+    co.progress = fn;
+    co.progress_payload = payload;
+    ck_assert_int_eq(brev_client_new(&c, &co), 0);
+    return c;
+}
+
+/* Ctrl-C while the instance is being deleted: terminate stops, touches
+ * nothing after the instance, and the message names what is kept. */
+START_TEST(terminate_cancelled_before_the_instance_is_gone_names_what_is_kept)
+{
+    sticky_cancel cancel = {"delete instance", 0, 0};
+    brev_instance *in = NULL;
+    brev_client *c;
+    const char *m;
+    json_t *st;
+    char *id;
+
+    IX_SIM_ONLY();
+    id = create_one("term-cancel", "term-cancel", NULL, NULL, 0);
+    ck_assert_int_eq(brev_instance_get(ix_client, id, &in), 0);
+    c = client_with_progress(cancel_and_stay_cancelled, &cancel);
+    ck_assert_int_eq(brev_instance_terminate(c, id, 30000), BREV_ECANCELLED);
+    m = brev_error_message();
+    ck_assert_msg(strstr(m, id) != NULL, "message: %s", m);
+    ck_assert_msg(strstr(m, "kept") != NULL, "message: %s", m);
+    ck_assert_msg(strstr(m, in->boot_disk_id) != NULL, "message: %s", m);
+    ck_assert_msg(strstr(m, "security group of cluster term-cancel") != NULL, "message: %s", m);
+    brev_client_free(c);
+    st = bn_test_state(ix_client);
+    ck_assert_ptr_nonnull(ix_resource(st, in->boot_disk_id)); /* kept, as the message says */
+    ck_assert_ptr_nonnull(ix_resource(st, in->security_group_id));
+    json_decref(st);
+    brev_instance_free(in);
+    free(id);
+}
+END_TEST
+
+/* A cancel flag that is on for whatever terminate does once the instance is
+ * gone (Ctrl-C pressed while the disk is being deleted). */
+static int cancel_leftover_deletion(const brev_progress *p, void *payload)
+{
+    int *seen = payload;
+
+    if (p->what && (strstr(p->what, "disk") || strstr(p->what, "security"))) {
+        ++*seen;
+        return 1;
+    }
+    return 0;
+}
+
+/* What the instance leaves (boot disk, the cluster's group) is deleted even
+ * when the caller says stop meanwhile: cleanup is not cancellable. */
+START_TEST(terminate_deletes_disk_and_group_even_when_cancelled_meanwhile)
+{
+    brev_instance *in = NULL;
+    brev_client *c;
+    json_t *st;
+    int seen = 0;
+    char *id;
+
+    IX_SIM_ONLY();
+    id = create_one("term-clean", "term-clean", NULL, NULL, 0);
+    ck_assert_int_eq(brev_instance_get(ix_client, id, &in), 0);
+    c = client_with_progress(cancel_leftover_deletion, &seen);
+    ck_assert_msg(brev_instance_terminate(c, id, 30000) == 0, "%s", brev_error_message());
+    ck_assert_int_eq(seen, 0); /* not even asked */
+    brev_client_free(c);
+    st = bn_test_state(ix_client);
+    ck_assert_ptr_null(ix_resource(st, id));
+    ck_assert_ptr_null(ix_resource(st, in->boot_disk_id));
+    ck_assert_ptr_null(ix_resource(st, in->security_group_id));
+    json_decref(st);
+    brev_instance_free(in);
+    free(id);
+}
+END_TEST
+
+/* timeout_ms is one deadline for the whole terminate: a slow instance
+ * deletion leaves the disk deletion only what is left of it (before, each
+ * got the whole timeout: 1.5 s here became 2+ s). */
+START_TEST(terminate_has_one_deadline)
+{
+    Nebiussim__V1__InjectFaultRequest f = NEBIUSSIM__V1__INJECT_FAULT_REQUEST__INIT;
+    struct timespec t0;
+    brev_instance *in = NULL;
+    double took;
+    char *id;
+    int rc;
+
+    IX_SIM_ONLY();
+    id = create_one("term-dl", "term-dl", NULL, NULL, 0);
+    ck_assert_int_eq(brev_instance_get(ix_client, id, &in), 0);
+    f.count = 1;
+    f.latency_ms = 1000;
+    f.method = "/nebius.compute.v1.InstanceService/Delete";
+    ck_assert_int_eq(bn_test_fault(ix_client, &f), 0);
+    f.method = "/nebius.compute.v1.DiskService/Delete";
+    ck_assert_int_eq(bn_test_fault(ix_client, &f), 0);
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    rc = brev_instance_terminate(ix_client, id, 1500);
+    took = secs_since(&t0);
+    ck_assert_msg(rc == BREV_ETIMEOUT, "rc %d after %.2f s: %s", rc, took, brev_error_message());
+    ck_assert_msg(strstr(brev_error_message(), in->boot_disk_id) != NULL, "message: %s", brev_error_message());
+    ck_assert_msg(took < 2.2, "terminate with a 1500 ms timeout took %.2f s", took);
+    brev_instance_free(in);
+    free(id);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("instance_ops");
@@ -316,6 +439,9 @@ static Suite *suite(void)
     tcase_add_test(tc, cancel_during_cluster_setup_leaves_no_half_built_group);
     tcase_add_test(tc, cancel_during_instance_create_still_cleans_up_everything);
     tcase_add_test(tc, terminate_never_deletes_a_disk_it_did_not_make);
+    tcase_add_test(tc, terminate_cancelled_before_the_instance_is_gone_names_what_is_kept);
+    tcase_add_test(tc, terminate_deletes_disk_and_group_even_when_cancelled_meanwhile);
+    tcase_add_test(tc, terminate_has_one_deadline);
     suite_add_tcase(s, tc);
     tc = tcase_create("paging");
     tcase_add_unchecked_fixture(tc, paged_sim_up, ix_sim_down);
