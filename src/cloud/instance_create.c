@@ -783,6 +783,44 @@ static void create_free(create *c)
     free(c->instance_id);
 }
 
+/* The client's create rate limit (brev_client_options.max_creates_per_minute):
+ * waits for a slot before anything is made, within the create's budget and
+ * cancellable; fails at once when the slot would open only after the budget,
+ * since waiting to time out helps nobody. */
+static int take_create_slot(create *c)
+{
+    double start = now_s(), wait_s;
+    int logged = 0;
+
+    while (!bn_client_create_slot(c->client, &wait_s)) {
+        unsigned ms = 0;
+        bn_wait w;
+        int rc = remaining(c, "waiting for the client's create rate limit", &ms);
+
+        if (rc < 0)
+            return rc;
+        if (wait_s * 1000.0 >= ms)
+            return bn_err_set(BREV_ETIMEOUT, "client-side create rate limit: %u creates a minute already began; the "
+                                             "next may begin in %.0f s, after this create's timeout (%u ms left); "
+                                             "nothing was created (max_creates_per_minute)",
+                              c->client->create_limit, wait_s < 1 ? 1 : wait_s, ms);
+        if (!logged++)
+            bn_log(&c->client->logger, BREV_LOG_INFO, "create %s: %u creates a minute reached; waiting %.0f s",
+                   c->o->name, c->client->create_limit, wait_s);
+        w = bn_client_wait(c->client, "create instance", ms);
+        if (w.progress) {
+            brev_progress p = {w.what, c->o->name, "RATE_LIMITED", now_s() - start};
+            if (w.progress(&p, w.payload))
+                return bn_err_set(BREV_ECANCELLED, "create %s: cancelled by the caller while waiting for the "
+                                                   "client-side create rate limit (%u a minute); nothing was created",
+                                  c->o->name, c->client->create_limit);
+        }
+        pause_ms(wait_s * 1000.0 < c->client->poll_interval_ms ? (unsigned)(wait_s * 1000.0) + 1
+                                                                : c->client->poll_interval_ms);
+    }
+    return BREV_OK;
+}
+
 /* Another create of this ref_id made the instance (it holds the name): this
  * call returns it, as a create after it would. The disk this call made for
  * itself goes, unless the winner boots from it; that is cleanup, so the
@@ -825,7 +863,7 @@ static int run(create *c, brev_instance **out)
         return rc;
     if (peer)
         goto join;
-    if ((rc = resolve_type(c, &gpu)) < 0 || (rc = resolve_image(c, gpu)) < 0)
+    if ((rc = resolve_type(c, &gpu)) < 0 || (rc = resolve_image(c, gpu)) < 0 || (rc = take_create_slot(c)) < 0)
         return rc;
     rc = bn_policy_cluster_ensure(c->client, c->cluster_id, &c->cluster, &c->cluster_created);
     if (rc < 0)

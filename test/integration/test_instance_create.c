@@ -468,6 +468,114 @@ START_TEST(failed_create_keeps_a_cluster_it_did_not_make)
 }
 END_TEST
 
+/* --- the client-side create rate limit -------------------------------------- */
+
+typedef struct rate_watch {
+    int limited;   /* RATE_LIMITED reports seen */
+    int cancel_at; /* cancel at that many (0 = never) */
+} rate_watch;
+
+static int watch_rate_limit(const brev_progress *p, void *payload)
+{
+    rate_watch *w = payload;
+
+    if (p->state && strcmp(p->state, "RATE_LIMITED") == 0)
+        w->limited++;
+    return w->cancel_at && w->limited >= w->cancel_at;
+}
+
+static brev_client *client_with_limit(unsigned per_minute, rate_watch *w)
+{
+    brev_client_options co;
+    brev_client *c = NULL;
+
+    bn_test_client_options(&ix_sim, &co);
+    co.max_creates_per_minute = per_minute;
+    co.progress = watch_rate_limit;
+    co.progress_payload = w;
+    ck_assert_int_eq(brev_client_new(&c, &co), 0);
+    return c;
+}
+
+static void create_ok(brev_client *c, const char *name, unsigned timeout_ms)
+{
+    brev_create_instance_options o;
+    brev_instance *in = NULL;
+
+    ix_opts(&o, name, name);
+    if (timeout_ms)
+        o.timeout_ms = timeout_ms;
+    ck_assert_msg(brev_instance_create(c, &o, &in) == 0, "%s: %s", name, brev_error_message());
+    brev_instance_free(in);
+}
+
+/* Beyond max_creates_per_minute a create waits (reporting RATE_LIMITED, so
+ * it can be cancelled) before it makes anything; one whose slot would come
+ * only after its timeout fails at once; returning the existing instance of a
+ * ref_id takes no slot. */
+START_TEST(creates_beyond_the_rate_limit_wait_make_nothing_and_can_be_cancelled)
+{
+    struct timespec t0, t1;
+    brev_create_instance_options o;
+    brev_instance *in = NULL;
+    rate_watch w = {0, 3};
+    brev_client *c;
+    double took;
+
+    IX_SIM_ONLY();
+    c = client_with_limit(2, &w);
+    create_ok(c, "rl-1", 0);
+    create_ok(c, "rl-2", 0);
+    create_ok(c, "rl-1", 0); /* the same ref_id again: no new create, no slot */
+    ck_assert_int_eq(w.limited, 0);
+
+    ix_opts(&o, "rl-3", "rl-3");
+    ck_assert_int_eq(brev_instance_create(c, &o, &in), BREV_ECANCELLED);
+    ck_assert_ptr_null(in);
+    ck_assert_int_eq(w.limited, 3); /* it waited, polling, until cancelled */
+    ck_assert_msg(strstr(brev_error_message(), "rate limit") != NULL, "message: %s", brev_error_message());
+
+    w.cancel_at = 0;
+    ix_opts(&o, "rl-4", "rl-4");
+    o.timeout_ms = 3000;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    ck_assert_int_eq(brev_instance_create(c, &o, &in), BREV_ETIMEOUT);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    took = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+    ck_assert_msg(took < 1.0, "refusing took %.2f s", took);
+    ck_assert_msg(strstr(brev_error_message(), "2 creates a minute") != NULL, "message: %s", brev_error_message());
+
+    /* nothing was made for rl-3 or rl-4 */
+    ck_assert_int_eq(bn_test_request_count(ix_client, "InstanceService/Create"), 2);
+    ck_assert_int_eq(bn_test_request_count(ix_client, "DiskService/Create"), 2);
+    ck_assert_int_eq(ix_count("instance"), 2);
+    ck_assert_int_eq(ix_count("disk"), 2);
+    brev_client_free(c);
+}
+END_TEST
+
+START_TEST(rate_limit_defaults_to_brevs_and_zero_turns_it_off)
+{
+    brev_client_options co;
+    rate_watch w = {0, 1};
+    brev_client *c;
+
+    ck_assert_int_eq(brev_client_options_init(&co, BREV_CLIENT_OPTIONS_VERSION), 0);
+    ck_assert_uint_eq(co.max_creates_per_minute, 10);
+    ck_assert_uint_eq(BREV_DEFAULT_MAX_CREATES_PER_MINUTE, 10);
+    IX_SIM_ONLY();
+    c = client_with_limit(0, &w);
+    for (int i = 0; i < 3; i++) {
+        char name[32];
+        snprintf(name, sizeof name, "nolimit-%d", i);
+        create_ok(c, name, 0);
+    }
+    ck_assert_int_eq(w.limited, 0);
+    ck_assert_int_eq(ix_count("instance"), 3);
+    brev_client_free(c);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("instance_create");
@@ -488,6 +596,8 @@ static Suite *suite(void)
     tcase_add_test(tc, failed_create_keeps_a_cluster_it_did_not_make);
     suite_add_tcase(s, tc);
     tc = ix_tcase("options");
+    tcase_add_test(tc, creates_beyond_the_rate_limit_wait_make_nothing_and_can_be_cancelled);
+    tcase_add_test(tc, rate_limit_defaults_to_brevs_and_zero_turns_it_off);
     tcase_add_test(tc, user_data_and_host_firewall_become_parts);
     tcase_add_test(tc, explicit_image_id_and_cluster_are_used);
     suite_add_tcase(s, tc);
