@@ -66,6 +66,54 @@ START_TEST(create_survives_a_reply_lost_after_the_server_acted)
 }
 END_TEST
 
+/* The first attempt's deadline passed while the server was still working;
+ * the server created the instance after the client had given up
+ * (DEADLINE_EXCEEDED, not a lost reply), and the retry, a second later with
+ * the same idempotency key, got the original operation: one instance. */
+START_TEST(create_survives_a_first_attempt_that_timed_out_after_the_server_created_it)
+{
+    Nebiussim__V1__InjectFaultRequest f = NEBIUSSIM__V1__INJECT_FAULT_REQUEST__INIT;
+    brev_client_options co;
+    brev_create_instance_options o;
+    brev_instance *a = NULL, *b = NULL;
+    brev_client *c;
+    json_t *log, *reqs, *r0, *r1;
+
+    IX_SIM_ONLY();
+    bn_test_client_options(&ix_sim, &co);
+    co.retry.attempt_timeout_ms = 300;
+    co.retry.backoff_ms = 1000; /* the retry comes after the server acted */
+    ck_assert_int_eq(brev_client_new(&c, &co), 0);
+    f.method = "/nebius.compute.v1.InstanceService/Create";
+    f.code = 4; /* DEADLINE_EXCEEDED */
+    f.count = 1;
+    f.latency_ms = 600;
+    f.after_effect = 1;
+    ck_assert_int_eq(bn_test_fault(ix_client, &f), 0);
+    ix_opts(&o, "slow-1", "slow-ref");
+    ck_assert_msg(brev_instance_create(c, &o, &a) == 0, "%s", brev_error_message());
+    ck_assert_int_eq(a->status, BREV_LIFECYCLE_RUNNING);
+    log = bn_test_requests(ix_client, "InstanceService/Create", 0);
+    reqs = json_object_get(log, "requests");
+    ck_assert_int_eq((int)json_array_size(reqs), 2);
+    r0 = json_array_get(reqs, 0);
+    r1 = json_array_get(reqs, 1);
+    ck_assert_str_eq(json_string_value(json_object_get(r0, "code_name")), "DEADLINE_EXCEEDED");
+    ck_assert_str_eq(json_string_value(json_object_get(json_object_get(r0, "metadata"), "x-idempotency-key")),
+                     json_string_value(json_object_get(json_object_get(r1, "metadata"), "x-idempotency-key")));
+    json_decref(log);
+    ck_assert_int_eq(ix_count("instance"), 1);
+    ck_assert_int_eq(ix_count("disk"), 1);
+    /* and a later create of the ref_id finds it */
+    ck_assert_msg(brev_instance_create(c, &o, &b) == 0, "%s", brev_error_message());
+    ck_assert_str_eq(a->id, b->id);
+    ck_assert_int_eq(ix_count("instance"), 1);
+    brev_instance_free(a);
+    brev_instance_free(b);
+    brev_client_free(c);
+}
+END_TEST
+
 /* Every attempt's reply is lost although the server created the instance:
  * create fails, and the cleanup finds the instance by name + ref label. */
 START_TEST(create_failing_after_effect_leaves_nothing)
@@ -198,23 +246,38 @@ typedef struct step_fault {
     int late;
     int after_effect;
     int expect;
+    int count;            /* 0 = every matching call; n = the next n (a method also used by the cleanup) */
+    int prepared_cluster; /* the cluster's group exists before: the create's first operation is the disk's */
+    int no_wait;          /* no_wait create: its first InstanceService/Get is the final fetch */
 } step_fault;
 
 static const step_fault steps[] = {
-    {"/nebius.compute.v1.PlatformService/List", CODE_PERMISSION_DENIED, NULL, 0, 0, 0, BREV_EPERM},
-    {"/nebius.compute.v1.ImageService/GetLatestByFamily", CODE_PERMISSION_DENIED, NULL, 0, 0, 0, BREV_EPERM},
-    {"/nebius.vpc.v1.SecurityGroupService/Create", CODE_PERMISSION_DENIED, NULL, 0, 0, 0, BREV_EPERM},
-    {"/nebius.vpc.v1.SubnetService/List", CODE_PERMISSION_DENIED, NULL, 0, 0, 0, BREV_EPERM},
-    {"/nebius.compute.v1.DiskService/Create", CODE_PERMISSION_DENIED, NULL, 0, 0, 0, BREV_EPERM},
-    {"/nebius.compute.v1.DiskService/Create", CODE_INTERNAL, NULL, 0, 0, 1, BREV_EINTERNAL},
-    {"/nebius.compute.v1.DiskService/Create", CODE_RESOURCE_EXHAUSTED, "quota_failure", 1, 0, 0, BREV_EQUOTA},
-    {"/nebius.compute.v1.InstanceService/Create", CODE_PERMISSION_DENIED, NULL, 0, 0, 0, BREV_EPERM},
+    {"/nebius.compute.v1.PlatformService/List", CODE_PERMISSION_DENIED, NULL, 0, 0, 0, BREV_EPERM, 0, 0, 0},
+    {"/nebius.compute.v1.ImageService/GetLatestByFamily", CODE_PERMISSION_DENIED, NULL, 0, 0, 0, BREV_EPERM, 0, 0, 0},
+    {"/nebius.vpc.v1.SecurityGroupService/Create", CODE_PERMISSION_DENIED, NULL, 0, 0, 0, BREV_EPERM, 0, 0, 0},
+    {"/nebius.vpc.v1.SubnetService/List", CODE_PERMISSION_DENIED, NULL, 0, 0, 0, BREV_EPERM, 0, 0, 0},
+    {"/nebius.compute.v1.DiskService/Create", CODE_PERMISSION_DENIED, NULL, 0, 0, 0, BREV_EPERM, 0, 0, 0},
+    {"/nebius.compute.v1.DiskService/Create", CODE_INTERNAL, NULL, 0, 0, 1, BREV_EINTERNAL, 0, 0, 0},
+    {"/nebius.compute.v1.DiskService/Create", CODE_RESOURCE_EXHAUSTED, "quota_failure", 1, 0, 0, BREV_EQUOTA, 0, 0, 0},
+    {"/nebius.compute.v1.InstanceService/Create", CODE_PERMISSION_DENIED, NULL, 0, 0, 0, BREV_EPERM, 0, 0, 0},
     {"/nebius.compute.v1.InstanceService/Create", CODE_RESOURCE_EXHAUSTED, "not_enough_resources", 0, 0, 0,
-     BREV_ECAPACITY},
+     BREV_ECAPACITY, 0, 0, 0},
     {"/nebius.compute.v1.InstanceService/Create", CODE_RESOURCE_EXHAUSTED, "not_enough_resources", 1, 0, 0,
-     BREV_ECAPACITY},
-    {"/nebius.compute.v1.InstanceService/Create", CODE_RESOURCE_EXHAUSTED, "quota_failure", 1, 0, 0, BREV_EQUOTA},
-    {"/nebius.compute.v1.InstanceService/Create", 0, NULL, 0, 1, 0, BREV_ECAPACITY},
+     BREV_ECAPACITY, 0, 0, 0},
+    {"/nebius.compute.v1.InstanceService/Create", CODE_RESOURCE_EXHAUSTED, "quota_failure", 1, 0, 0, BREV_EQUOTA, 0, 0, 0},
+    {"/nebius.compute.v1.InstanceService/Create", 0, NULL, 0, 1, 0, BREV_ECAPACITY, 0, 0, 0},
+    /* the lookups before anything is made */
+    {"/nebius.compute.v1.InstanceService/List", CODE_PERMISSION_DENIED, NULL, 0, 0, 0, BREV_EPERM, 0, 0, 0},
+    {"/nebius.compute.v1.InstanceService/GetByName", CODE_PERMISSION_DENIED, NULL, 0, 0, 0, BREV_EPERM, 0, 0, 0},
+    {"/nebius.compute.v1.DiskService/GetByName", CODE_PERMISSION_DENIED, NULL, 0, 0, 0, BREV_EPERM, 0, 0, 0},
+    /* the cluster's base rules */
+    {"/nebius.vpc.v1.SecurityRuleService/Create", CODE_PERMISSION_DENIED, NULL, 0, 0, 0, BREV_EPERM, 0, 0, 0},
+    /* polling an operation: the group's, or (group prepared) the disk's, whose id is then lost */
+    {"/nebius.common.v1.OperationService/Get", CODE_PERMISSION_DENIED, NULL, 0, 0, 0, BREV_EPERM, 1, 0, 0},
+    {"/nebius.common.v1.OperationService/Get", CODE_PERMISSION_DENIED, NULL, 0, 0, 0, BREV_EPERM, 1, 1, 0},
+    /* the wait for RUNNING, and the final fetch of a no_wait create */
+    {"/nebius.compute.v1.InstanceService/Get", CODE_PERMISSION_DENIED, NULL, 0, 0, 0, BREV_EPERM, 1, 0, 0},
+    {"/nebius.compute.v1.InstanceService/Get", CODE_PERMISSION_DENIED, NULL, 0, 0, 0, BREV_EPERM, 1, 0, 1},
 };
 
 START_TEST(failure_at_each_step_leaves_nothing)
@@ -226,10 +289,13 @@ START_TEST(failure_at_each_step_leaves_nothing)
     int rc;
 
     IX_SIM_ONLY();
+    if (f->prepared_cluster)
+        ck_assert_int_eq(brev_cluster_ensure(ix_client, "step-ref", NULL), 0);
     before = ix_snapshot();
     /* count 0 = every matching call, so the transport's retries fail too */
-    ix_fault(f->method, f->code, f->service_error, 0, f->op_failure, f->late, f->after_effect);
+    ix_fault(f->method, f->code, f->service_error, f->count, f->op_failure, f->late, f->after_effect);
     ix_opts(&o, "step-1", "step-ref");
+    o.no_wait = f->no_wait;
     rc = brev_instance_create(ix_client, &o, &in);
     ck_assert_msg(rc == f->expect, "step %d (%s): got %d (%s), want %d", _i, f->method, rc, brev_error_message(),
                   f->expect);
@@ -242,6 +308,8 @@ START_TEST(failure_at_each_step_leaves_nothing)
     ck_assert_msg(brev_instance_create(ix_client, &o, &in) == 0, "%s", brev_error_message());
     ck_assert_int_eq(brev_instance_terminate(ix_client, in->id, 30000), 0);
     brev_instance_free(in);
+    if (f->prepared_cluster)
+        before.groups--; /* terminating the cluster's last instance releases its group */
     ix_assert_nothing_left(before);
 }
 END_TEST
@@ -257,7 +325,11 @@ START_TEST(capacity_failure_names_the_cause_and_keeps_the_service_error)
     ix_opts(&o, "cap-1", "cap-ref");
     ck_assert_int_eq(brev_instance_create(ix_client, &o, &in), BREV_ECAPACITY);
     ck_assert_int_eq(brev_error_last()->code, BREV_ECAPACITY);
+    /* the cleanup's own calls did not overwrite the service's verdict */
+    ck_assert_str_eq(brev_error_last()->service_error, "NotEnoughResources");
+    ck_assert_int_eq(brev_error_last()->grpc_status, CODE_RESOURCE_EXHAUSTED);
     ck_assert_ptr_nonnull(strstr(brev_error_message(), "cleanup"));
+    ck_assert_ptr_null(in);
 }
 END_TEST
 
@@ -326,6 +398,63 @@ START_TEST(user_data_and_host_firewall_become_parts)
     ck_assert_ptr_nonnull(strstr(ci, "Merge-Type: list(append)"));
     json_decref(st);
     brev_instance_free(in);
+}
+END_TEST
+
+/* The options a Brev caller sets, end to end, checked on the sim's state: a
+ * Brev-style type id, a GPU type (so the CUDA image family), a boot disk of
+ * another size and type, and no public address. */
+START_TEST(brev_style_gpu_create_with_disk_options_and_no_public_ip)
+{
+    brev_create_instance_options o;
+    brev_instance *in = NULL;
+    brev_image *cuda = NULL;
+    json_t *st, *disk, *inst, *nic;
+
+    IX_SIM_ONLY();
+    ck_assert_int_eq(brev_image_latest(ix_client, "ubuntu24.04-cuda13.0", &cuda), 0);
+    ix_opts(&o, "gpu-1", "gpu-ref");
+    o.instance_type = "eu-north1-noSub-gpu-l40s-a.1gpu-8vcpu-32gb";
+    o.disk_size_gib = 100;
+    o.disk_type = "network-hdd";
+    o.public_ip = 0;
+    ck_assert_msg(brev_instance_create(ix_client, &o, &in) == 0, "%s", brev_error_message());
+    ck_assert_str_eq(in->instance_type, "gpu-l40s-a.1gpu-8vcpu-32gb");
+    ck_assert_str_eq(in->platform, "gpu-l40s-a");
+    ck_assert_str_eq(in->preset, "1gpu-8vcpu-32gb");
+    ck_assert_str_eq(in->image_family, "ubuntu24.04-cuda13.0");
+    ck_assert_str_eq(in->image_id, cuda->id);
+    ck_assert_int_eq(in->disk_size_bytes, (int64_t)100 << 30);
+    ck_assert_str_eq(in->public_ip, "");
+
+    st = bn_test_state(ix_client);
+    disk = ix_resource(st, in->boot_disk_id);
+    ck_assert_ptr_nonnull(disk);
+    ck_assert_str_eq(json_string_value(json_object_get(json_object_get(disk, "spec"), "size_gibibytes")), "100");
+    ck_assert_str_eq(json_string_value(json_object_get(json_object_get(disk, "spec"), "type")), "NETWORK_HDD");
+    ck_assert_str_eq(json_string_value(json_object_get(json_object_get(disk, "spec"), "source_image_id")), cuda->id);
+    inst = ix_resource(st, in->id);
+    ck_assert_str_eq(
+        json_string_value(json_object_get(json_object_get(json_object_get(inst, "spec"), "resources"), "platform")),
+        "gpu-l40s-a");
+    nic = json_array_get(json_object_get(json_object_get(inst, "spec"), "network_interfaces"), 0);
+    ck_assert_ptr_nonnull(nic);
+    ck_assert_ptr_null(json_object_get(nic, "public_ip_address")); /* not asked for: not in the spec */
+    ck_assert_int_eq(bn_test_count_resources(st, "allocation"), 0);
+    json_decref(st);
+    brev_instance_free(in);
+
+    /* and public_ip = 1 asks for one */
+    ix_opts(&o, "pub-1", "pub-ref");
+    o.public_ip = 1;
+    ck_assert_msg(brev_instance_create(ix_client, &o, &in) == 0, "%s", brev_error_message());
+    ck_assert_str_ne(in->public_ip, "");
+    st = bn_test_state(ix_client);
+    nic = json_array_get(json_object_get(json_object_get(ix_resource(st, in->id), "spec"), "network_interfaces"), 0);
+    ck_assert_ptr_nonnull(json_object_get(nic, "public_ip_address"));
+    json_decref(st);
+    brev_instance_free(in);
+    brev_image_free(cuda);
 }
 END_TEST
 
@@ -582,6 +711,7 @@ static Suite *suite(void)
     TCase *tc = ix_tcase("idempotency");
     tcase_add_test(tc, create_twice_with_one_ref_id_makes_one_instance);
     tcase_add_test(tc, create_survives_a_reply_lost_after_the_server_acted);
+    tcase_add_test(tc, create_survives_a_first_attempt_that_timed_out_after_the_server_created_it);
     tcase_add_test(tc, create_failing_after_effect_leaves_nothing);
     tcase_add_test(tc, a_name_taken_by_another_ref_id_is_eexists);
     tcase_add_test(tc, a_leftover_disk_of_the_ref_id_is_reused_a_foreign_one_refused);
@@ -600,6 +730,7 @@ static Suite *suite(void)
     tcase_add_test(tc, rate_limit_defaults_to_brevs_and_zero_turns_it_off);
     tcase_add_test(tc, user_data_and_host_firewall_become_parts);
     tcase_add_test(tc, explicit_image_id_and_cluster_are_used);
+    tcase_add_test(tc, brev_style_gpu_create_with_disk_options_and_no_public_ip);
     suite_add_tcase(s, tc);
     return s;
 }
