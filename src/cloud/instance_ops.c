@@ -30,6 +30,21 @@ static int state_of(const Nebius__Compute__V1__Instance *inst)
     return inst && inst->status ? (int)inst->status->state : 0;
 }
 
+static double now_s(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* What is left of a deadline, in ms; 0 once it has passed. */
+static unsigned left_ms(double deadline)
+{
+    double left = (deadline - now_s()) * 1000.0;
+    return left < 1 ? 0 : (unsigned)left;
+}
+
 int brev_instance_get(brev_client *client, const char *instance_id, brev_instance **out)
 {
     int rc = check_args(client, instance_id);
@@ -145,19 +160,34 @@ static int judge_started(const Nebius__Compute__V1__Instance *inst, void *ctx)
     }
 }
 
+/* Stop or Start, then the wait for the state, within one deadline: the call,
+ * its operation and the wait share timeout_ms. */
+static int act_and_wait(brev_client *client, const char *id, const char *method, const char *what,
+                        unsigned budget, bn_instance_judge judge, void *ctx)
+{
+    double deadline = now_s() + budget / 1000.0;
+    bn_wait wait = bn_client_wait(client, what, budget);
+    unsigned ms;
+    int rc = bn_res_action_within(client->rpc, &bn_kind_instance, method, id, &wait,
+                                  bn_client_call_ms(client, budget));
+
+    if (rc < 0)
+        return rc;
+    if ((ms = left_ms(deadline)) == 0)
+        return bn_err_set(BREV_ETIMEOUT, "%s: %s accepted, but %u ms passed before its state could be checked", what,
+                          method, budget);
+    return bn_instance_poll(client, id, what, ms, 1, judge, ctx, NULL);
+}
+
 int brev_instance_stop(brev_client *client, const char *instance_id, unsigned timeout_ms)
 {
     target t = {BREV_LIFECYCLE_STOPPED};
-    unsigned budget = timeout_ms ? timeout_ms : STOP_DEFAULT_MS;
-    bn_wait wait;
     int rc = check_args(client, instance_id);
 
     if (rc < 0)
         return rc;
-    wait = bn_client_wait(client, "stop instance", budget);
-    rc = bn_res_action(client->rpc, &bn_kind_instance, "Stop", instance_id, &wait);
-    if (rc == BREV_OK)
-        rc = bn_instance_poll(client, instance_id, "stop instance", budget, 1, judge_target, &t, NULL);
+    rc = act_and_wait(client, instance_id, "Stop", "stop instance", timeout_ms ? timeout_ms : STOP_DEFAULT_MS,
+                      judge_target, &t);
     if (rc < 0)
         return bn_err_prefix("stopping instance %s", instance_id);
     return BREV_OK;
@@ -165,16 +195,12 @@ int brev_instance_stop(brev_client *client, const char *instance_id, unsigned ti
 
 int brev_instance_start(brev_client *client, const char *instance_id, unsigned timeout_ms)
 {
-    unsigned budget = timeout_ms ? timeout_ms : START_DEFAULT_MS;
-    bn_wait wait;
     int rc = check_args(client, instance_id);
 
     if (rc < 0)
         return rc;
-    wait = bn_client_wait(client, "start instance", budget);
-    rc = bn_res_action(client->rpc, &bn_kind_instance, "Start", instance_id, &wait);
-    if (rc == BREV_OK)
-        rc = bn_instance_poll(client, instance_id, "start instance", budget, 1, judge_started, NULL, NULL);
+    rc = act_and_wait(client, instance_id, "Start", "start instance", timeout_ms ? timeout_ms : START_DEFAULT_MS,
+                      judge_started, NULL);
     if (rc < 0)
         return bn_err_prefix("starting instance %s", instance_id);
     return BREV_OK;
@@ -240,21 +266,6 @@ static int own_boot_disk(brev_client *client, const Nebius__Compute__V1__Instanc
     }
     protobuf_c_message_free_unpacked(msg, NULL);
     return rc;
-}
-
-static double now_s(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-/* What is left of a deadline, in ms; 0 once it has passed. */
-static unsigned left_ms(double deadline)
-{
-    double left = (deadline - now_s()) * 1000.0;
-    return left < 1 ? 0 : (unsigned)left;
 }
 
 /* "; kept: boot disk D, the security group of cluster C" for a terminate that

@@ -427,6 +427,50 @@ START_TEST(terminate_has_one_deadline)
 }
 END_TEST
 
+/* Reports the instance poll's states; at the second UNSPECIFIED it lets the
+ * instance come back (RUNNING). */
+static int recover_after_unspecified(const brev_progress *p, void *payload)
+{
+    int *seen = payload;
+
+    if (p->resource_id && strncmp(p->resource_id, "computeinstance-", 16) == 0 && p->state &&
+        strcmp(p->state, "UNSPECIFIED") == 0 && ++*seen == 2)
+        free(bn_test_mutate(ix_client, p->resource_id, "{\"status\":{\"state\":\"RUNNING\"}}", 0, NULL, NULL));
+    return 0;
+}
+
+/* UNSPECIFIED is UNKNOWN, not FAILED as the Go provider maps it (whose wait
+ * then deletes the instance): a status the API has not filled in is no
+ * failure, and a wait polls through it (instance.h, README). */
+START_TEST(unspecified_state_is_unknown_and_waited_through)
+{
+    brev_instance *in = NULL, *last = NULL;
+    brev_client *c;
+    int seen = 0;
+    char *id;
+
+    IX_SIM_ONLY();
+    id = create_one("unspec-1", "unspec-1", NULL, NULL, 0);
+    free(bn_test_mutate(ix_client, id, "{\"status\":{\"state\":\"UNSPECIFIED\"}}", 0, NULL, NULL));
+    ck_assert_int_eq(brev_instance_get(ix_client, id, &in), 0);
+    ck_assert_int_eq(in->status, BREV_LIFECYCLE_UNKNOWN);
+    ck_assert_str_eq(in->nebius_state, "UNSPECIFIED");
+    ck_assert_str_eq(brev_lifecycle_name(in->status), "unknown");
+    brev_instance_free(in);
+
+    c = client_with_progress(recover_after_unspecified, &seen);
+    ck_assert_msg(brev_instance_wait(c, id, BREV_LIFECYCLE_RUNNING, 10000, &last) == 0, "%s", brev_error_message());
+    ck_assert_int_ge(seen, 2); /* it saw UNSPECIFIED and kept waiting */
+    ck_assert_ptr_nonnull(last);
+    ck_assert_int_eq(last->status, BREV_LIFECYCLE_RUNNING);
+    brev_instance_free(last);
+    brev_client_free(c);
+    /* and the instance is still there: nothing treated it as failed */
+    ck_assert_int_eq(ix_count("instance"), 1);
+    free(id);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("instance_ops");
@@ -442,6 +486,7 @@ static Suite *suite(void)
     tcase_add_test(tc, terminate_cancelled_before_the_instance_is_gone_names_what_is_kept);
     tcase_add_test(tc, terminate_deletes_disk_and_group_even_when_cancelled_meanwhile);
     tcase_add_test(tc, terminate_has_one_deadline);
+    tcase_add_test(tc, unspecified_state_is_unknown_and_waited_through);
     suite_add_tcase(s, tc);
     tc = tcase_create("paging");
     tcase_add_unchecked_fixture(tc, paged_sim_up, ix_sim_down);
