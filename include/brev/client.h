@@ -103,10 +103,28 @@ typedef struct brev_client_options {
     int keep_empty_clusters;
 
     int use_env; /**< read the NEBIUS_* environment for fields left NULL (set by init) */
+
+    /** Client-side limit on instance creates, the Brev provider's
+     * GetMaxCreateRequestsPerMinute: at most this many brev_instance_create
+     * calls that make resources begin in any 60 s on this client (all its
+     * threads together). A create beyond it waits for a slot within its own
+     * timeout_ms, reporting progress (state "RATE_LIMITED"; the callback may
+     * cancel: BREV_ECANCELLED), and fails at once with BREV_ETIMEOUT when the
+     * next slot opens only after that timeout; nothing is created either way.
+     * A create that returns the existing instance of its ref_id takes no
+     * slot; a create that fails keeps the one it took. Waiting (rather than
+     * failing) is what the Brev control plane expects of a provider that
+     * queues. brev_client_options_init sets BREV_DEFAULT_MAX_CREATES_PER_MINUTE;
+     * 0 = no limit. */
+    unsigned max_creates_per_minute;
 } brev_client_options;
 
-/** Fills opts with defaults (all NULL/0, use_env = 1). Returns BREV_EINVAL for
- * an unknown version. */
+/** The Brev provider's limit (GetMaxCreateRequestsPerMinute). */
+#define BREV_DEFAULT_MAX_CREATES_PER_MINUTE 10
+
+/** Fills opts with defaults (all NULL/0, use_env = 1, log_level
+ * BREV_LOG_INFO, max_creates_per_minute BREV_DEFAULT_MAX_CREATES_PER_MINUTE).
+ * Returns BREV_EINVAL for an unknown version. */
 BREV_EXTERN int brev_client_options_init(brev_client_options *opts, unsigned int version);
 
 /** Creates a client. Credentials are loaded and checked here (a missing or bad

@@ -7,8 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "auth/auth.h"
+#include "rpc/retry.h"
 #include "nebius/iam/v1/project_service.pb-c.h"
 #include "util/error.h"
 #include "util/str.h"
@@ -28,6 +30,7 @@ int brev_client_options_init(brev_client_options *opts, unsigned int version)
     opts->version = version;
     opts->log_level = BREV_LOG_INFO;
     opts->use_env = 1;
+    opts->max_creates_per_minute = BREV_DEFAULT_MAX_CREATES_PER_MINUTE;
     return 0;
 }
 
@@ -112,6 +115,7 @@ int brev_client_new(brev_client **out, const brev_client_options *opts)
     if (!c)
         return bn_err_set(BREV_ENOMEM, "out of memory");
     pthread_mutex_init(&c->lock, NULL);
+    pthread_mutex_init(&c->rate_lock, NULL);
     c->logger.fn = opts->log;
     c->logger.payload = opts->log_payload;
     c->logger.min_level = opts->log_level;
@@ -119,6 +123,12 @@ int brev_client_new(brev_client **out, const brev_client_options *opts)
     c->progress_payload = opts->progress_payload;
     c->poll_interval_ms = opts->poll_interval_ms ? opts->poll_interval_ms : DEFAULT_POLL_MS;
     c->keep_empty_clusters = opts->keep_empty_clusters;
+    c->call_timeout_ms = bn_retry_policy_resolve(&opts->retry).call_timeout_ms;
+    c->create_limit = opts->max_creates_per_minute;
+    if (c->create_limit && !(c->create_times = calloc(c->create_limit, sizeof *c->create_times))) {
+        rc = bn_err_set(BREV_ENOMEM, "out of memory (max_creates_per_minute %u)", c->create_limit);
+        goto fail;
+    }
 
     if ((rc = dup_field(&c->project_id, pick(opts->project_id, env, "NEBIUS_PROJECT_ID"))) != 0 ||
         (rc = dup_field(&c->tenant_id, pick(opts->tenant_id, env, "NEBIUS_TENANT_ID"))) != 0)
@@ -179,7 +189,9 @@ void brev_client_free(brev_client *client)
     free(client->project_id);
     free(client->tenant_id);
     free(client->region);
+    free(client->create_times);
     pthread_mutex_destroy(&client->lock);
+    pthread_mutex_destroy(&client->rate_lock);
     free(client);
 }
 
@@ -307,6 +319,40 @@ void bn_client_cleanup_end(void)
 {
     if (cleanup_depth > 0)
         cleanup_depth--;
+}
+
+#define CREATE_WINDOW_S 60.0
+
+int bn_client_create_slot(brev_client *client, double *wait_s)
+{
+    struct timespec ts;
+    double now;
+    int taken = 0;
+
+    *wait_s = 0;
+    if (!client->create_limit)
+        return 1;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    now = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+    pthread_mutex_lock(&client->rate_lock);
+    /* create_next is the oldest slot once the ring is full. */
+    if (client->create_count < client->create_limit ||
+        now - client->create_times[client->create_next] >= CREATE_WINDOW_S) {
+        client->create_times[client->create_next] = now;
+        client->create_next = (client->create_next + 1) % client->create_limit;
+        if (client->create_count < client->create_limit)
+            client->create_count++;
+        taken = 1;
+    } else {
+        *wait_s = client->create_times[client->create_next] + CREATE_WINDOW_S - now;
+    }
+    pthread_mutex_unlock(&client->rate_lock);
+    return taken;
+}
+
+unsigned bn_client_call_ms(const brev_client *client, unsigned budget_ms)
+{
+    return budget_ms && budget_ms < client->call_timeout_ms ? budget_ms : client->call_timeout_ms;
 }
 
 bn_wait bn_client_wait(const brev_client *client, const char *what, unsigned timeout_ms)

@@ -18,15 +18,31 @@ struct brev_client {
     brev_progress_fn progress;
     void *progress_payload;
     unsigned poll_interval_ms;
+    unsigned call_timeout_ms; /* the retry policy's deadline of one call, resolved */
     int keep_empty_clusters;
     char *project_id; /* resolved lazily from tenant + region when not given */
     char *tenant_id;
     char *region;
     pthread_mutex_t lock; /* guards project_id resolution */
+    /* The create rate limit: when the last `create_limit` create slots were
+     * taken (monotonic seconds), a ring; guarded by rate_lock. */
+    unsigned create_limit; /* 0 = none */
+    double *create_times;
+    size_t create_count, create_next;
+    pthread_mutex_t rate_lock;
 };
 
 /* The project every resource lives in (resolving it on first use). */
 int bn_client_project(brev_client *client, const char **project_id);
+
+/* Takes a create slot (1) when fewer than the limit were taken in the last
+ * 60 s, or there is no limit; else 0, with *wait_s the seconds until the
+ * oldest leaves the window. */
+int bn_client_create_slot(brev_client *client, double *wait_s);
+
+/* The deadline for one call that must end within budget_ms: the smaller of
+ * the two, so one overall deadline (a terminate's) also bounds its calls. */
+unsigned bn_client_call_ms(const brev_client *client, unsigned budget_ms);
 
 /* A wait description carrying the client's progress callback and poll interval. */
 bn_wait bn_client_wait(const brev_client *client, const char *what, unsigned timeout_ms);

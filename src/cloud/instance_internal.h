@@ -21,6 +21,10 @@
 #define BN_LABEL_INSTANCE_TYPE "brev-instance-type"
 #define BN_LABEL_BOOT_DISK_ID "brev-boot-disk-id"
 #define BN_LABEL_IMAGE_FAMILY "brev-image-family"
+/* A random id per brev_instance_create call, on its disk and instance: what a
+ * call cleans up after a failure is what carries its own mark, never what a
+ * concurrent create of the same ref_id made. */
+#define BN_LABEL_CREATE_ID "brev-create-id"
 #define BN_LABEL_RESERVED_PREFIX "brev-"
 
 #define BN_SSH_USER "ubuntu"
@@ -101,7 +105,9 @@ int bn_instance_convert_fetched(brev_client *client, const Nebius__Compute__V1__
 int bn_instance_find_by_ref(brev_client *client, const char *project, const char *ref_id,
                             Nebius__Compute__V1__Instance **out);
 
-/* Deletes the instance and waits until it is gone (absent = done). */
+/* Deletes the instance and waits until it is gone (absent = done); timeout_ms
+ * covers the call, its operation and the wait together. With report set the
+ * client's progress callback sees the waits and may cancel them. */
 int bn_instance_delete_and_wait(brev_client *client, const char *id, unsigned timeout_ms, int report);
 
 #endif

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cloud/instance_internal.h"
 #include "compute/labels.h"
@@ -27,6 +28,21 @@ static int check_args(brev_client *client, const char *id)
 static int state_of(const Nebius__Compute__V1__Instance *inst)
 {
     return inst && inst->status ? (int)inst->status->state : 0;
+}
+
+static double now_s(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* What is left of a deadline, in ms; 0 once it has passed. */
+static unsigned left_ms(double deadline)
+{
+    double left = (deadline - now_s()) * 1000.0;
+    return left < 1 ? 0 : (unsigned)left;
 }
 
 int brev_instance_get(brev_client *client, const char *instance_id, brev_instance **out)
@@ -119,48 +135,59 @@ int brev_instance_wait(brev_client *client, const char *instance_id, brev_lifecy
 
 /* --- stop / start / reboot ---------------------------------------------- */
 
-/* After Start's operation: STOPPED once the instance was seen moving means it
- * fell back for lack of capacity, as after a create. */
-typedef struct start_watch {
-    int moved;
-} start_watch;
-
+/* Judged only after Start's operation finished OK, so the cloud has accepted
+ * the start: from then on STOPPED (or STOPPING on the way there) means it took
+ * the start back for want of capacity, exactly as after a create
+ * (judge_running in instance_create.c). Waiting for the instance to "move"
+ * first would miss the fallback when the first look already finds it STOPPED,
+ * and then poll until the timeout. */
 static int judge_started(const Nebius__Compute__V1__Instance *inst, void *ctx)
 {
-    start_watch *w = ctx;
-    int state = state_of(inst);
-
+    (void)ctx;
     if (!inst)
         return bn_err_set(BREV_ENOTFOUND, "the instance disappeared while starting");
-    switch (bn_lifecycle_of_state(state)) {
+    switch (bn_lifecycle_of_state(state_of(inst))) {
     case BREV_LIFECYCLE_RUNNING:
         return 1;
     case BREV_LIFECYCLE_FAILED:
         return bn_err_set(BREV_EPRECONDITION, "instance %s went to ERROR while starting", inst->metadata->id);
     case BREV_LIFECYCLE_STOPPED:
-        if (w->moved)
-            return bn_err_set(BREV_ECAPACITY, "insufficient capacity: instance %s fell back to STOPPED after start",
-                              inst->metadata->id);
-        return 0;
+    case BREV_LIFECYCLE_STOPPING:
+        return bn_err_set(BREV_ECAPACITY, "insufficient capacity: instance %s fell back to STOPPED after start",
+                          inst->metadata->id);
     default:
-        w->moved = 1;
         return 0;
     }
+}
+
+/* Stop or Start, then the wait for the state, within one deadline: the call,
+ * its operation and the wait share timeout_ms. */
+static int act_and_wait(brev_client *client, const char *id, const char *method, const char *what,
+                        unsigned budget, bn_instance_judge judge, void *ctx)
+{
+    double deadline = now_s() + budget / 1000.0;
+    bn_wait wait = bn_client_wait(client, what, budget);
+    unsigned ms;
+    int rc = bn_res_action_within(client->rpc, &bn_kind_instance, method, id, &wait,
+                                  bn_client_call_ms(client, budget));
+
+    if (rc < 0)
+        return rc;
+    if ((ms = left_ms(deadline)) == 0)
+        return bn_err_set(BREV_ETIMEOUT, "%s: %s accepted, but %u ms passed before its state could be checked", what,
+                          method, budget);
+    return bn_instance_poll(client, id, what, ms, 1, judge, ctx, NULL);
 }
 
 int brev_instance_stop(brev_client *client, const char *instance_id, unsigned timeout_ms)
 {
     target t = {BREV_LIFECYCLE_STOPPED};
-    unsigned budget = timeout_ms ? timeout_ms : STOP_DEFAULT_MS;
-    bn_wait wait;
     int rc = check_args(client, instance_id);
 
     if (rc < 0)
         return rc;
-    wait = bn_client_wait(client, "stop instance", budget);
-    rc = bn_res_action(client->rpc, &bn_kind_instance, "Stop", instance_id, &wait);
-    if (rc == BREV_OK)
-        rc = bn_instance_poll(client, instance_id, "stop instance", budget, 1, judge_target, &t, NULL);
+    rc = act_and_wait(client, instance_id, "Stop", "stop instance", timeout_ms ? timeout_ms : STOP_DEFAULT_MS,
+                      judge_target, &t);
     if (rc < 0)
         return bn_err_prefix("stopping instance %s", instance_id);
     return BREV_OK;
@@ -168,17 +195,12 @@ int brev_instance_stop(brev_client *client, const char *instance_id, unsigned ti
 
 int brev_instance_start(brev_client *client, const char *instance_id, unsigned timeout_ms)
 {
-    start_watch w = {0};
-    unsigned budget = timeout_ms ? timeout_ms : START_DEFAULT_MS;
-    bn_wait wait;
     int rc = check_args(client, instance_id);
 
     if (rc < 0)
         return rc;
-    wait = bn_client_wait(client, "start instance", budget);
-    rc = bn_res_action(client->rpc, &bn_kind_instance, "Start", instance_id, &wait);
-    if (rc == BREV_OK)
-        rc = bn_instance_poll(client, instance_id, "start instance", budget, 1, judge_started, &w, NULL);
+    rc = act_and_wait(client, instance_id, "Start", "start instance", timeout_ms ? timeout_ms : START_DEFAULT_MS,
+                      judge_started, NULL);
     if (rc < 0)
         return bn_err_prefix("starting instance %s", instance_id);
     return BREV_OK;
@@ -246,12 +268,78 @@ static int own_boot_disk(brev_client *client, const Nebius__Compute__V1__Instanc
     return rc;
 }
 
+/* "; kept: boot disk D, the security group of cluster C" for a terminate that
+ * stopped before the instance was gone: nothing after it was touched. */
+static void append_kept(const char *disk_id, const char *cluster_id)
+{
+    brev_error e;
+
+    if (!(disk_id && *disk_id) && !(cluster_id && *cluster_id))
+        return;
+    bn_err_save(&e);
+    bn_err_set_grpc(e.code, e.grpc_status, e.service_error, e.request_id, "%.700s; kept: %s%s%s%s%s%s", e.message,
+                    disk_id && *disk_id ? "boot disk " : "", disk_id && *disk_id ? disk_id : "",
+                    disk_id && *disk_id && cluster_id && *cluster_id ? ", " : "",
+                    cluster_id && *cluster_id ? "the security group of cluster " : "",
+                    cluster_id && *cluster_id ? cluster_id : "",
+                    " (not touched: they are deleted only once the instance is gone)");
+}
+
+/* After the instance is gone: its boot disk, then the cluster's group if
+ * this was its last instance. This is cleanup of what the instance leaves,
+ * so the caller's cancel (a Ctrl-C flag that stays on) does not stop it half
+ * way; the terminate's deadline still bounds it. Both are attempted; the
+ * message names each that failed. */
+static int delete_leftovers(brev_client *client, const char *instance_id, const char *disk_id,
+                            const char *cluster_id, double deadline, unsigned budget)
+{
+    char disk_err[400] = "", group_err[400] = "";
+    int rc = BREV_OK, code = BREV_OK;
+    unsigned ms;
+
+    bn_client_cleanup_begin();
+    if (disk_id && *disk_id) {
+        if ((ms = left_ms(deadline)) == 0) {
+            rc = bn_err_set(BREV_ETIMEOUT, "the deadline of %u ms passed first", budget);
+        } else {
+            bn_wait wait = bn_client_wait(client, "delete boot disk", ms);
+            rc = bn_res_delete_within(client->rpc, &bn_kind_disk, disk_id, &wait, bn_client_call_ms(client, ms));
+        }
+        if (rc < 0) {
+            code = rc;
+            snprintf(disk_err, sizeof disk_err, "its boot disk %s was not deleted: %s", disk_id,
+                     brev_error_message());
+        }
+    }
+    if (cluster_id && *cluster_id) {
+        /* The group's own calls have their own deadlines (src/policy); the
+         * terminate's only decides whether to begin. */
+        if (left_ms(deadline) == 0)
+            rc = bn_err_set(BREV_ETIMEOUT, "the deadline of %u ms passed first", budget);
+        else
+            rc = bn_policy_cluster_release(client, cluster_id);
+        if (rc < 0) {
+            if (code == BREV_OK)
+                code = rc;
+            snprintf(group_err, sizeof group_err, "the security group of cluster %s was not released: %s",
+                     cluster_id, brev_error_message());
+        }
+    }
+    bn_client_cleanup_end();
+    if (code == BREV_OK)
+        return BREV_OK;
+    return bn_err_set(code, "instance %s deleted, but %s%s%s", instance_id, disk_err,
+                      *disk_err && *group_err ? "; and " : "", group_err);
+}
+
 int brev_instance_terminate(brev_client *client, const char *instance_id, unsigned timeout_ms)
 {
     ProtobufCMessage *msg = NULL;
     const Nebius__Compute__V1__Instance *inst;
     char *disk_id = NULL, *cluster_id = NULL;
     unsigned budget = timeout_ms ? timeout_ms : TERMINATE_DEFAULT_MS;
+    double deadline = now_s() + budget / 1000.0;
+    unsigned ms;
     int managed;
     int rc = check_args(client, instance_id);
 
@@ -276,24 +364,20 @@ int brev_instance_terminate(brev_client *client, const char *instance_id, unsign
         goto out;
     }
 
-    rc = bn_instance_delete_and_wait(client, instance_id, budget, 1);
+    /* One deadline for everything: the instance, then what it leaves. */
+    if ((ms = left_ms(deadline)) == 0)
+        rc = bn_err_set(BREV_ETIMEOUT, "the deadline of %u ms passed before the deletion began (nothing deleted)",
+                        budget);
+    else
+        rc = bn_instance_delete_and_wait(client, instance_id, ms, 1);
     if (rc < 0) {
+        /* Cancelled or failed before the instance was gone: nothing after it
+         * was touched, and the message says what is still there. */
         bn_err_prefix("terminating instance %s", instance_id);
+        append_kept(disk_id, cluster_id);
         goto out;
     }
-    if (disk_id && *disk_id) {
-        bn_wait wait = bn_client_wait(client, "delete boot disk", budget);
-        rc = bn_res_delete(client->rpc, &bn_kind_disk, disk_id, &wait);
-        if (rc < 0) {
-            bn_err_prefix("instance %s deleted, but its boot disk %s was not", instance_id, disk_id);
-            goto out;
-        }
-    }
-    if (cluster_id && *cluster_id) {
-        rc = bn_policy_cluster_release(client, cluster_id);
-        if (rc < 0)
-            bn_err_prefix("instance %s and its disk deleted, but", instance_id);
-    }
+    rc = delete_leftovers(client, instance_id, disk_id, cluster_id, deadline, budget);
 out:
     free(disk_id);
     free(cluster_id);

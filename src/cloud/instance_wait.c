@@ -165,18 +165,25 @@ static int judge_gone(const Nebius__Compute__V1__Instance *inst, void *ctx)
 
 int bn_instance_delete_and_wait(brev_client *client, const char *id, unsigned timeout_ms, int report)
 {
+    double start = now_s();
     bn_wait wait = bn_client_wait(client, "delete instance", timeout_ms);
+    double left;
     int rc;
 
     if (!report)
         wait.progress = NULL;
-    rc = bn_res_action(client->rpc, &bn_kind_instance, "Delete", id, &wait);
-
+    /* One budget for the call, its operation and the wait until it is gone. */
+    rc = bn_res_action_within(client->rpc, &bn_kind_instance, "Delete", id, &wait,
+                              bn_client_call_ms(client, timeout_ms));
     if (rc == BREV_ENOTFOUND) {
         brev_error_clear();
         return BREV_OK;
     }
     if (rc < 0)
         return rc;
-    return bn_instance_poll(client, id, "delete instance", timeout_ms, report, judge_gone, NULL, NULL);
+    left = timeout_ms - (now_s() - start) * 1000.0;
+    if (left < 1)
+        return bn_err_set(BREV_ETIMEOUT, "delete instance: %s not gone within %u ms (its deletion was accepted)", id,
+                          timeout_ms);
+    return bn_instance_poll(client, id, "delete instance", (unsigned)left, report, judge_gone, NULL, NULL);
 }

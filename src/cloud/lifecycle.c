@@ -35,7 +35,11 @@ int brev_lifecycle_parse(const char *name, brev_lifecycle *out)
 }
 
 /* UPDATING is a change to a live instance, so it reads as PENDING like the
- * other in-between states rather than FAILED as the Go provider has it. */
+ * other in-between states rather than FAILED as the Go provider has it.
+ * UNSPECIFIED (and a state newer than this library) is UNKNOWN, not FAILED
+ * as there: a status the API has not filled in yet is no failure, and the Go
+ * provider's mapping makes its wait delete the instance (facts §7.5). Waits
+ * poll through UNKNOWN; only ERROR ends them. */
 brev_lifecycle bn_lifecycle_of_state(int state)
 {
     switch (state) {

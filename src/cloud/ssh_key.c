@@ -89,14 +89,127 @@ static int check_text(const char *key)
     return BREV_OK;
 }
 
-/* Decodes the blob and checks its leading string is the declared type. */
+/* --- the key blob: RFC 4253 6.6, RFC 5656 3.1, RFC 8709 4, OpenSSH PROTOCOL.u2f */
+
+/* OpenSSH refuses RSA moduli under 1024 bits (SSH_RSA_MINIMUM_MODULUS_SIZE)
+ * and sshd would then ignore the key: refuse it here, where it is clear why. */
+#define RSA_MIN_BITS 1024
+#define RSA_MAX_BITS 16384
+#define ED25519_KEY_LEN 32
+
+typedef struct reader {
+    const unsigned char *p;
+    size_t n;
+} reader;
+
+/* One SSH "string" (uint32 length + bytes); 0 when the data ends first. */
+static int read_string(reader *r, const unsigned char **s, size_t *len)
+{
+    uint32_t l;
+
+    if (r->n < 4)
+        return 0;
+    l = ((uint32_t)r->p[0] << 24) | ((uint32_t)r->p[1] << 16) | ((uint32_t)r->p[2] << 8) | r->p[3];
+    if (l > r->n - 4)
+        return 0;
+    *s = r->p + 4;
+    *len = l;
+    r->p += 4 + (size_t)l;
+    r->n -= 4 + (size_t)l;
+    return 1;
+}
+
+/* Significant bits of a positive mpint; -1 when it is empty, negative or zero. */
+static long mpint_bits(const unsigned char *v, size_t len)
+{
+    size_t i = 0;
+    long bits;
+
+    if (len == 0 || (v[0] & 0x80))
+        return -1;
+    while (i < len && v[i] == 0)
+        i++;
+    if (i == len)
+        return -1;
+    bits = (long)(len - i) * 8;
+    for (unsigned char top = v[i]; !(top & 0x80); top <<= 1)
+        bits--;
+    return bits;
+}
+
+static int truncated(const char *type, const char *what)
+{
+    return bn_err_set(BREV_EINVAL, "SSH key: the %s key data is truncated (%s missing)", type, what);
+}
+
+/* The rest of the blob after the type string, per key type. A public key
+ * that is cut short (a bad copy and paste) or padded must be refused here:
+ * sshd would silently ignore it and the instance would be unreachable. */
+static int check_key_body(reader *r, const char *type)
+{
+    const unsigned char *a, *b;
+    size_t alen, blen;
+    int sk = strncmp(type, "sk-", 3) == 0;
+
+    if (strcmp(type, "ssh-ed25519") == 0 || strcmp(type, "sk-ssh-ed25519@openssh.com") == 0) {
+        if (!read_string(r, &a, &alen))
+            return truncated(type, "the 32-byte public key");
+        if (alen != ED25519_KEY_LEN)
+            return bn_err_set(BREV_EINVAL, "SSH key: the %s public key is %zu bytes, not %d", type, alen,
+                              ED25519_KEY_LEN);
+    } else if (strcmp(type, "ssh-rsa") == 0) {
+        long ebits, nbits;
+
+        if (!read_string(r, &a, &alen))
+            return truncated(type, "the exponent");
+        if (!read_string(r, &b, &blen))
+            return truncated(type, "the modulus");
+        ebits = mpint_bits(a, alen);
+        nbits = mpint_bits(b, blen);
+        if (ebits < 2 || !(a[alen - 1] & 1))
+            return bn_err_set(BREV_EINVAL, "SSH key: the ssh-rsa public exponent is not an odd number above 1");
+        if (nbits < RSA_MIN_BITS || nbits > RSA_MAX_BITS)
+            return bn_err_set(BREV_EINVAL, "SSH key: the ssh-rsa modulus has %ld bits; it must have %d..%d (use "
+                                           "3072 or more)",
+                              nbits < 0 ? 0 : nbits, RSA_MIN_BITS, RSA_MAX_BITS);
+    } else { /* ecdsa-sha2-nistpNNN, sk-ecdsa-sha2-nistp256@openssh.com */
+        const char *curve = strstr(type, "nistp");
+        size_t curve_len = strcspn(curve, "@");
+        size_t coord = strncmp(curve, "nistp256", 8) == 0 ? 32 : strncmp(curve, "nistp384", 8) == 0 ? 48 : 66;
+
+        if (!read_string(r, &a, &alen))
+            return truncated(type, "the curve name");
+        if (alen != curve_len || memcmp(a, curve, curve_len) != 0)
+            return bn_err_set(BREV_EINVAL, "SSH key: the %s key data names another curve than %.*s", type,
+                              (int)curve_len, curve);
+        if (!read_string(r, &b, &blen))
+            return truncated(type, "the public point");
+        if (blen != 1 + 2 * coord || b[0] != 0x04)
+            return bn_err_set(BREV_EINVAL, "SSH key: the %s public point is %zu bytes, not an uncompressed point of "
+                                           "%zu bytes",
+                              type, blen, 1 + 2 * coord);
+    }
+    if (sk && (!read_string(r, &a, &alen) || alen == 0))
+        return truncated(type, "the security key's application");
+    if (r->n != 0)
+        return bn_err_set(BREV_EINVAL, "SSH key: the %s key data has %zu stray bytes after the key (corrupted or "
+                                       "two keys run together)",
+                          type, r->n);
+    return BREV_OK;
+}
+
+/* Decodes the blob, checks its leading string is the declared type and that
+ * the rest is exactly one key of that type. */
 static int check_blob(const char *b64, size_t len, const char *type, size_t type_len)
 {
     unsigned char *raw;
+    char type_z[64];
+    const unsigned char *inner;
+    size_t inner_len;
+    reader r;
     int n;
     size_t pad = 0;
-    uint32_t inner;
-    int rc = BREV_OK;
+    int rc;
 
     if (len == 0 || len % 4 != 0 || len > MAX_KEY_LEN)
         return bn_err_set(BREV_EINVAL, "SSH key: the key data is not valid base64 (length %zu)", len);
@@ -115,15 +228,17 @@ static int check_blob(const char *b64, size_t len, const char *type, size_t type
         return bn_err_set(BREV_EINVAL, "SSH key: the key data is not valid base64");
     }
     n -= (int)pad;
-    if (n < 4) {
+    /* known_type() let only the listed names (all shorter than type_z) through */
+    memcpy(type_z, type, type_len);
+    type_z[type_len] = '\0';
+    r.p = raw;
+    r.n = (size_t)n;
+    if (n < 4)
         rc = bn_err_set(BREV_EINVAL, "SSH key: the key data is too short to be a public key");
-    } else {
-        inner = ((uint32_t)raw[0] << 24) | ((uint32_t)raw[1] << 16) | ((uint32_t)raw[2] << 8) | raw[3];
-        if (inner != type_len || (size_t)n < 4 + type_len || memcmp(raw + 4, type, type_len) != 0)
-            rc = bn_err_set(BREV_EINVAL, "SSH key: the key data does not encode a %.*s key", (int)type_len, type);
-        else if ((size_t)n < 4 + type_len + 8)
-            rc = bn_err_set(BREV_EINVAL, "SSH key: the %.*s key data is truncated", (int)type_len, type);
-    }
+    else if (!read_string(&r, &inner, &inner_len) || inner_len != type_len || memcmp(inner, type, type_len) != 0)
+        rc = bn_err_set(BREV_EINVAL, "SSH key: the key data does not encode a %s key", type_z);
+    else
+        rc = check_key_body(&r, type_z);
     free(raw);
     return rc;
 }

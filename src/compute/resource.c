@@ -181,7 +181,14 @@ int bn_res_create(bn_rpc *rpc, const bn_kind *kind, const ProtobufCMessage *req,
 
 int bn_res_action(bn_rpc *rpc, const bn_kind *kind, const char *method, const char *id, const bn_wait *wait)
 {
+    return bn_res_action_within(rpc, kind, method, id, wait, 0);
+}
+
+int bn_res_action_within(bn_rpc *rpc, const bn_kind *kind, const char *method, const char *id, const bn_wait *wait,
+                         unsigned call_timeout_ms)
+{
     const ProtobufCMethodDescriptor *m = method_of(kind->svc, method);
+    bn_call_options call = {0};
     ProtobufCMessage *req;
     int rc;
 
@@ -192,9 +199,10 @@ int bn_res_action(bn_rpc *rpc, const bn_kind *kind, const char *method, const ch
     req = bn_msg_new(m->input);
     if (!req)
         return BREV_ENOMEM;
+    call.timeout_ms = call_timeout_ms;
     rc = bn_msg_set_str(req, "id", id);
     if (rc == BREV_OK)
-        rc = bn_op_call(rpc, kind->svc, method, req, NULL, wait, NULL);
+        rc = bn_op_call(rpc, kind->svc, method, req, &call, wait, NULL);
     bn_msg_release(req);
     if (rc < 0)
         return bn_err_prefix("%s %s %s", method, kind->name, id);
@@ -203,7 +211,13 @@ int bn_res_action(bn_rpc *rpc, const bn_kind *kind, const char *method, const ch
 
 int bn_res_delete(bn_rpc *rpc, const bn_kind *kind, const char *id, const bn_wait *wait)
 {
-    int rc = bn_res_action(rpc, kind, "Delete", id, wait);
+    return bn_res_delete_within(rpc, kind, id, wait, 0);
+}
+
+int bn_res_delete_within(bn_rpc *rpc, const bn_kind *kind, const char *id, const bn_wait *wait,
+                         unsigned call_timeout_ms)
+{
+    int rc = bn_res_action_within(rpc, kind, "Delete", id, wait, call_timeout_ms);
 
     if (rc == BREV_ENOTFOUND) {
         brev_error_clear();

@@ -64,4 +64,13 @@ int bn_res_action(bn_rpc *rpc, const bn_kind *kind, const char *method, const ch
 /* Delete + wait; a resource already gone counts as deleted (BREV_OK). */
 int bn_res_delete(bn_rpc *rpc, const bn_kind *kind, const char *id, const bn_wait *wait);
 
+/* The same with the call itself (all its attempts) bounded by call_timeout_ms
+ * too (0 = the transport's call timeout), not only the operation's wait: what
+ * a caller with one overall deadline needs, since a slow answer to the call
+ * would otherwise come on top of the wait. */
+int bn_res_action_within(bn_rpc *rpc, const bn_kind *kind, const char *method, const char *id, const bn_wait *wait,
+                         unsigned call_timeout_ms);
+int bn_res_delete_within(bn_rpc *rpc, const bn_kind *kind, const char *id, const bn_wait *wait,
+                         unsigned call_timeout_ms);
+
 #endif

@@ -1,6 +1,9 @@
 /* brev_instance_create: idempotency by ref_id (also after a reply lost once
  * the server acted), and a failure injected at every step proving that
  * nothing is left behind (instances, disks, allocations, security groups). */
+#include <pthread.h>
+#include <time.h>
+
 #include "test_instance_fixture.h"
 
 #define CODE_PERMISSION_DENIED 7
@@ -63,6 +66,54 @@ START_TEST(create_survives_a_reply_lost_after_the_server_acted)
 }
 END_TEST
 
+/* The first attempt's deadline passed while the server was still working;
+ * the server created the instance after the client had given up
+ * (DEADLINE_EXCEEDED, not a lost reply), and the retry, a second later with
+ * the same idempotency key, got the original operation: one instance. */
+START_TEST(create_survives_a_first_attempt_that_timed_out_after_the_server_created_it)
+{
+    Nebiussim__V1__InjectFaultRequest f = NEBIUSSIM__V1__INJECT_FAULT_REQUEST__INIT;
+    brev_client_options co;
+    brev_create_instance_options o;
+    brev_instance *a = NULL, *b = NULL;
+    brev_client *c;
+    json_t *log, *reqs, *r0, *r1;
+
+    IX_SIM_ONLY();
+    bn_test_client_options(&ix_sim, &co);
+    co.retry.attempt_timeout_ms = 300;
+    co.retry.backoff_ms = 1000; /* the retry comes after the server acted */
+    ck_assert_int_eq(brev_client_new(&c, &co), 0);
+    f.method = "/nebius.compute.v1.InstanceService/Create";
+    f.code = 4; /* DEADLINE_EXCEEDED */
+    f.count = 1;
+    f.latency_ms = 600;
+    f.after_effect = 1;
+    ck_assert_int_eq(bn_test_fault(ix_client, &f), 0);
+    ix_opts(&o, "slow-1", "slow-ref");
+    ck_assert_msg(brev_instance_create(c, &o, &a) == 0, "%s", brev_error_message());
+    ck_assert_int_eq(a->status, BREV_LIFECYCLE_RUNNING);
+    log = bn_test_requests(ix_client, "InstanceService/Create", 0);
+    reqs = json_object_get(log, "requests");
+    ck_assert_int_eq((int)json_array_size(reqs), 2);
+    r0 = json_array_get(reqs, 0);
+    r1 = json_array_get(reqs, 1);
+    ck_assert_str_eq(json_string_value(json_object_get(r0, "code_name")), "DEADLINE_EXCEEDED");
+    ck_assert_str_eq(json_string_value(json_object_get(json_object_get(r0, "metadata"), "x-idempotency-key")),
+                     json_string_value(json_object_get(json_object_get(r1, "metadata"), "x-idempotency-key")));
+    json_decref(log);
+    ck_assert_int_eq(ix_count("instance"), 1);
+    ck_assert_int_eq(ix_count("disk"), 1);
+    /* and a later create of the ref_id finds it */
+    ck_assert_msg(brev_instance_create(c, &o, &b) == 0, "%s", brev_error_message());
+    ck_assert_str_eq(a->id, b->id);
+    ck_assert_int_eq(ix_count("instance"), 1);
+    brev_instance_free(a);
+    brev_instance_free(b);
+    brev_client_free(c);
+}
+END_TEST
+
 /* Every attempt's reply is lost although the server created the instance:
  * create fails, and the cleanup finds the instance by name + ref label. */
 START_TEST(create_failing_after_effect_leaves_nothing)
@@ -84,6 +135,108 @@ START_TEST(create_failing_after_effect_leaves_nothing)
 }
 END_TEST
 
+/* Concurrent creates of one ref_id. Threads take no ck_assert (Check's
+ * failure path is not thread-safe): they record, the test thread asserts. */
+typedef struct racer {
+    brev_client *client;
+    const brev_create_instance_options *opts;
+    pthread_barrier_t *start;
+    unsigned delay_ms; /* after the barrier: staggers the calls over the create's steps */
+    int rc;
+    char err[1100];
+    char *id;
+} racer;
+
+static void *race_create(void *arg)
+{
+    racer *r = arg;
+    brev_instance *in = NULL;
+    struct timespec d = {(time_t)(r->delay_ms / 1000), (long)(r->delay_ms % 1000) * 1000000L};
+
+    pthread_barrier_wait(r->start);
+    if (r->delay_ms)
+        nanosleep(&d, NULL);
+    r->rc = brev_instance_create(r->client, r->opts, &in);
+    snprintf(r->err, sizeof r->err, "%s", brev_error_message());
+    if (r->rc == 0)
+        r->id = strdup(in->id);
+    brev_instance_free(in);
+    return NULL;
+}
+
+/* n calls at once; every one succeeds with the same instance, and the sim
+ * holds exactly that instance (RUNNING) and its one boot disk. */
+static void race(int n, int shared_client, unsigned stagger_ms, const char *name)
+{
+    brev_create_instance_options o;
+    brev_client *clients[4] = {0};
+    pthread_t t[4];
+    racer r[4];
+    pthread_barrier_t start;
+    json_t *st, *inst;
+    const char *disk;
+
+    ck_assert_int_le(n, 4);
+    ix_opts(&o, name, name);
+    pthread_barrier_init(&start, NULL, (unsigned)n);
+    for (int i = 0; i < n; i++) {
+        memset(&r[i], 0, sizeof r[i]);
+        clients[i] = shared_client ? ix_client : bn_test_client(&ix_sim);
+        r[i].client = clients[i];
+        r[i].opts = &o;
+        r[i].start = &start;
+        r[i].delay_ms = stagger_ms * (unsigned)i;
+        ck_assert_int_eq(pthread_create(&t[i], NULL, race_create, &r[i]), 0);
+    }
+    for (int i = 0; i < n; i++)
+        pthread_join(t[i], NULL);
+    pthread_barrier_destroy(&start);
+    for (int i = 0; i < n; i++)
+        ck_assert_msg(r[i].rc == 0, "call %d of %d (stagger %u ms): %d %s", i, n, stagger_ms, r[i].rc, r[i].err);
+    for (int i = 1; i < n; i++)
+        ck_assert_str_eq(r[i].id, r[0].id);
+    st = bn_test_state(ix_client);
+    ck_assert_int_eq(bn_test_count_resources(st, "instance"), 1);
+    ck_assert_int_eq(bn_test_count_resources(st, "disk"), 1);
+    inst = ix_resource(st, r[0].id);
+    ck_assert_ptr_nonnull(inst);
+    ck_assert_str_eq(json_string_value(json_object_get(json_object_get(inst, "status"), "state")), "RUNNING");
+    disk = json_string_value(json_object_get(
+        json_object_get(json_object_get(json_object_get(inst, "spec"), "boot_disk"), "existing_disk"), "id"));
+    ck_assert_ptr_nonnull(disk);
+    ck_assert_ptr_nonnull(ix_resource(st, disk));
+    json_decref(st);
+    for (int i = 0; i < n; i++) {
+        free(r[i].id);
+        if (!shared_client)
+            brev_client_free(clients[i]);
+    }
+}
+
+/* Two processes (two clients) creating one ref_id at once, the second
+ * starting at different points of the first's create: at the same moment
+ * (both make the disk), while the disk is being made, once it is READY,
+ * once the instance exists. */
+static const unsigned staggers_ms[] = {0, 20, 60, 150, 400};
+
+START_TEST(concurrent_creates_of_one_ref_id_make_one_instance)
+{
+    char name[32];
+
+    IX_SIM_ONLY();
+    snprintf(name, sizeof name, "race-%d", _i);
+    race(2, 0, staggers_ms[_i], name);
+}
+END_TEST
+
+/* Three threads on one client (one client serves many threads). */
+START_TEST(concurrent_creates_on_one_client_make_one_instance)
+{
+    IX_SIM_ONLY();
+    race(3, 1, 0, "race-shared");
+}
+END_TEST
+
 /* One injected failure per step; the expected code; nothing left after. */
 typedef struct step_fault {
     const char *method;
@@ -93,23 +246,38 @@ typedef struct step_fault {
     int late;
     int after_effect;
     int expect;
+    int count;            /* 0 = every matching call; n = the next n (a method also used by the cleanup) */
+    int prepared_cluster; /* the cluster's group exists before: the create's first operation is the disk's */
+    int no_wait;          /* no_wait create: its first InstanceService/Get is the final fetch */
 } step_fault;
 
 static const step_fault steps[] = {
-    {"/nebius.compute.v1.PlatformService/List", CODE_PERMISSION_DENIED, NULL, 0, 0, 0, BREV_EPERM},
-    {"/nebius.compute.v1.ImageService/GetLatestByFamily", CODE_PERMISSION_DENIED, NULL, 0, 0, 0, BREV_EPERM},
-    {"/nebius.vpc.v1.SecurityGroupService/Create", CODE_PERMISSION_DENIED, NULL, 0, 0, 0, BREV_EPERM},
-    {"/nebius.vpc.v1.SubnetService/List", CODE_PERMISSION_DENIED, NULL, 0, 0, 0, BREV_EPERM},
-    {"/nebius.compute.v1.DiskService/Create", CODE_PERMISSION_DENIED, NULL, 0, 0, 0, BREV_EPERM},
-    {"/nebius.compute.v1.DiskService/Create", CODE_INTERNAL, NULL, 0, 0, 1, BREV_EINTERNAL},
-    {"/nebius.compute.v1.DiskService/Create", CODE_RESOURCE_EXHAUSTED, "quota_failure", 1, 0, 0, BREV_EQUOTA},
-    {"/nebius.compute.v1.InstanceService/Create", CODE_PERMISSION_DENIED, NULL, 0, 0, 0, BREV_EPERM},
+    {"/nebius.compute.v1.PlatformService/List", CODE_PERMISSION_DENIED, NULL, 0, 0, 0, BREV_EPERM, 0, 0, 0},
+    {"/nebius.compute.v1.ImageService/GetLatestByFamily", CODE_PERMISSION_DENIED, NULL, 0, 0, 0, BREV_EPERM, 0, 0, 0},
+    {"/nebius.vpc.v1.SecurityGroupService/Create", CODE_PERMISSION_DENIED, NULL, 0, 0, 0, BREV_EPERM, 0, 0, 0},
+    {"/nebius.vpc.v1.SubnetService/List", CODE_PERMISSION_DENIED, NULL, 0, 0, 0, BREV_EPERM, 0, 0, 0},
+    {"/nebius.compute.v1.DiskService/Create", CODE_PERMISSION_DENIED, NULL, 0, 0, 0, BREV_EPERM, 0, 0, 0},
+    {"/nebius.compute.v1.DiskService/Create", CODE_INTERNAL, NULL, 0, 0, 1, BREV_EINTERNAL, 0, 0, 0},
+    {"/nebius.compute.v1.DiskService/Create", CODE_RESOURCE_EXHAUSTED, "quota_failure", 1, 0, 0, BREV_EQUOTA, 0, 0, 0},
+    {"/nebius.compute.v1.InstanceService/Create", CODE_PERMISSION_DENIED, NULL, 0, 0, 0, BREV_EPERM, 0, 0, 0},
     {"/nebius.compute.v1.InstanceService/Create", CODE_RESOURCE_EXHAUSTED, "not_enough_resources", 0, 0, 0,
-     BREV_ECAPACITY},
+     BREV_ECAPACITY, 0, 0, 0},
     {"/nebius.compute.v1.InstanceService/Create", CODE_RESOURCE_EXHAUSTED, "not_enough_resources", 1, 0, 0,
-     BREV_ECAPACITY},
-    {"/nebius.compute.v1.InstanceService/Create", CODE_RESOURCE_EXHAUSTED, "quota_failure", 1, 0, 0, BREV_EQUOTA},
-    {"/nebius.compute.v1.InstanceService/Create", 0, NULL, 0, 1, 0, BREV_ECAPACITY},
+     BREV_ECAPACITY, 0, 0, 0},
+    {"/nebius.compute.v1.InstanceService/Create", CODE_RESOURCE_EXHAUSTED, "quota_failure", 1, 0, 0, BREV_EQUOTA, 0, 0, 0},
+    {"/nebius.compute.v1.InstanceService/Create", 0, NULL, 0, 1, 0, BREV_ECAPACITY, 0, 0, 0},
+    /* the lookups before anything is made */
+    {"/nebius.compute.v1.InstanceService/List", CODE_PERMISSION_DENIED, NULL, 0, 0, 0, BREV_EPERM, 0, 0, 0},
+    {"/nebius.compute.v1.InstanceService/GetByName", CODE_PERMISSION_DENIED, NULL, 0, 0, 0, BREV_EPERM, 0, 0, 0},
+    {"/nebius.compute.v1.DiskService/GetByName", CODE_PERMISSION_DENIED, NULL, 0, 0, 0, BREV_EPERM, 0, 0, 0},
+    /* the cluster's base rules */
+    {"/nebius.vpc.v1.SecurityRuleService/Create", CODE_PERMISSION_DENIED, NULL, 0, 0, 0, BREV_EPERM, 0, 0, 0},
+    /* polling an operation: the group's, or (group prepared) the disk's, whose id is then lost */
+    {"/nebius.common.v1.OperationService/Get", CODE_PERMISSION_DENIED, NULL, 0, 0, 0, BREV_EPERM, 1, 0, 0},
+    {"/nebius.common.v1.OperationService/Get", CODE_PERMISSION_DENIED, NULL, 0, 0, 0, BREV_EPERM, 1, 1, 0},
+    /* the wait for RUNNING, and the final fetch of a no_wait create */
+    {"/nebius.compute.v1.InstanceService/Get", CODE_PERMISSION_DENIED, NULL, 0, 0, 0, BREV_EPERM, 1, 0, 0},
+    {"/nebius.compute.v1.InstanceService/Get", CODE_PERMISSION_DENIED, NULL, 0, 0, 0, BREV_EPERM, 1, 0, 1},
 };
 
 START_TEST(failure_at_each_step_leaves_nothing)
@@ -121,10 +289,13 @@ START_TEST(failure_at_each_step_leaves_nothing)
     int rc;
 
     IX_SIM_ONLY();
+    if (f->prepared_cluster)
+        ck_assert_int_eq(brev_cluster_ensure(ix_client, "step-ref", NULL), 0);
     before = ix_snapshot();
     /* count 0 = every matching call, so the transport's retries fail too */
-    ix_fault(f->method, f->code, f->service_error, 0, f->op_failure, f->late, f->after_effect);
+    ix_fault(f->method, f->code, f->service_error, f->count, f->op_failure, f->late, f->after_effect);
     ix_opts(&o, "step-1", "step-ref");
+    o.no_wait = f->no_wait;
     rc = brev_instance_create(ix_client, &o, &in);
     ck_assert_msg(rc == f->expect, "step %d (%s): got %d (%s), want %d", _i, f->method, rc, brev_error_message(),
                   f->expect);
@@ -137,6 +308,8 @@ START_TEST(failure_at_each_step_leaves_nothing)
     ck_assert_msg(brev_instance_create(ix_client, &o, &in) == 0, "%s", brev_error_message());
     ck_assert_int_eq(brev_instance_terminate(ix_client, in->id, 30000), 0);
     brev_instance_free(in);
+    if (f->prepared_cluster)
+        before.groups--; /* terminating the cluster's last instance releases its group */
     ix_assert_nothing_left(before);
 }
 END_TEST
@@ -152,7 +325,54 @@ START_TEST(capacity_failure_names_the_cause_and_keeps_the_service_error)
     ix_opts(&o, "cap-1", "cap-ref");
     ck_assert_int_eq(brev_instance_create(ix_client, &o, &in), BREV_ECAPACITY);
     ck_assert_int_eq(brev_error_last()->code, BREV_ECAPACITY);
+    /* the cleanup's own calls did not overwrite the service's verdict */
+    ck_assert_str_eq(brev_error_last()->service_error, "NotEnoughResources");
+    ck_assert_int_eq(brev_error_last()->grpc_status, CODE_RESOURCE_EXHAUSTED);
     ck_assert_ptr_nonnull(strstr(brev_error_message(), "cleanup"));
+    ck_assert_ptr_null(in);
+}
+END_TEST
+
+/* Sets the instance being waited for to ERROR at the first look (a progress
+ * report from the instance poll names the instance, not an operation). */
+static int break_instance_once(const brev_progress *p, void *payload)
+{
+    int *done = payload;
+
+    if (!*done && p->resource_id && strncmp(p->resource_id, "computeinstance-", 16) == 0) {
+        free(bn_test_mutate(ix_client, p->resource_id, "{\"status\":{\"state\":\"ERROR\"}}", 0, NULL, NULL));
+        *done = 1;
+    }
+    return 0;
+}
+
+/* ERROR after a successful create operation is a failed instance, not
+ * necessarily missing capacity: BREV_EPRECONDITION as any wait reports it,
+ * and the create still takes everything back. */
+START_TEST(error_after_create_is_eprecondition_and_rolled_back)
+{
+    brev_client_options co;
+    brev_create_instance_options o;
+    brev_instance *in = NULL;
+    brev_client *c;
+    ix_counts before;
+    int broke = 0;
+
+    IX_SIM_ONLY();
+    before = ix_snapshot();
+    bn_test_client_options(&ix_sim, &co);
+    co.progress = break_instance_once;
+    co.progress_payload = &broke;
+    ck_assert_int_eq(brev_client_new(&c, &co), 0);
+    ix_opts(&o, "err-1", "err-ref");
+    ck_assert_int_eq(brev_instance_create(c, &o, &in), BREV_EPRECONDITION);
+    ck_assert_int_eq(broke, 1);
+    ck_assert_ptr_null(in);
+    ck_assert_msg(strstr(brev_error_message(), "ERROR") != NULL, "message: %s", brev_error_message());
+    ck_assert_msg(strstr(brev_error_message(), "capacity") == NULL, "message: %s", brev_error_message());
+    ck_assert_msg(strstr(brev_error_message(), "deleted instance") != NULL, "message: %s", brev_error_message());
+    brev_client_free(c);
+    ix_assert_nothing_left(before);
 }
 END_TEST
 
@@ -178,6 +398,63 @@ START_TEST(user_data_and_host_firewall_become_parts)
     ck_assert_ptr_nonnull(strstr(ci, "Merge-Type: list(append)"));
     json_decref(st);
     brev_instance_free(in);
+}
+END_TEST
+
+/* The options a Brev caller sets, end to end, checked on the sim's state: a
+ * Brev-style type id, a GPU type (so the CUDA image family), a boot disk of
+ * another size and type, and no public address. */
+START_TEST(brev_style_gpu_create_with_disk_options_and_no_public_ip)
+{
+    brev_create_instance_options o;
+    brev_instance *in = NULL;
+    brev_image *cuda = NULL;
+    json_t *st, *disk, *inst, *nic;
+
+    IX_SIM_ONLY();
+    ck_assert_int_eq(brev_image_latest(ix_client, "ubuntu24.04-cuda13.0", &cuda), 0);
+    ix_opts(&o, "gpu-1", "gpu-ref");
+    o.instance_type = "eu-north1-noSub-gpu-l40s-a.1gpu-8vcpu-32gb";
+    o.disk_size_gib = 100;
+    o.disk_type = "network-hdd";
+    o.public_ip = 0;
+    ck_assert_msg(brev_instance_create(ix_client, &o, &in) == 0, "%s", brev_error_message());
+    ck_assert_str_eq(in->instance_type, "gpu-l40s-a.1gpu-8vcpu-32gb");
+    ck_assert_str_eq(in->platform, "gpu-l40s-a");
+    ck_assert_str_eq(in->preset, "1gpu-8vcpu-32gb");
+    ck_assert_str_eq(in->image_family, "ubuntu24.04-cuda13.0");
+    ck_assert_str_eq(in->image_id, cuda->id);
+    ck_assert_int_eq(in->disk_size_bytes, (int64_t)100 << 30);
+    ck_assert_str_eq(in->public_ip, "");
+
+    st = bn_test_state(ix_client);
+    disk = ix_resource(st, in->boot_disk_id);
+    ck_assert_ptr_nonnull(disk);
+    ck_assert_str_eq(json_string_value(json_object_get(json_object_get(disk, "spec"), "size_gibibytes")), "100");
+    ck_assert_str_eq(json_string_value(json_object_get(json_object_get(disk, "spec"), "type")), "NETWORK_HDD");
+    ck_assert_str_eq(json_string_value(json_object_get(json_object_get(disk, "spec"), "source_image_id")), cuda->id);
+    inst = ix_resource(st, in->id);
+    ck_assert_str_eq(
+        json_string_value(json_object_get(json_object_get(json_object_get(inst, "spec"), "resources"), "platform")),
+        "gpu-l40s-a");
+    nic = json_array_get(json_object_get(json_object_get(inst, "spec"), "network_interfaces"), 0);
+    ck_assert_ptr_nonnull(nic);
+    ck_assert_ptr_null(json_object_get(nic, "public_ip_address")); /* not asked for: not in the spec */
+    ck_assert_int_eq(bn_test_count_resources(st, "allocation"), 0);
+    json_decref(st);
+    brev_instance_free(in);
+
+    /* and public_ip = 1 asks for one */
+    ix_opts(&o, "pub-1", "pub-ref");
+    o.public_ip = 1;
+    ck_assert_msg(brev_instance_create(ix_client, &o, &in) == 0, "%s", brev_error_message());
+    ck_assert_str_ne(in->public_ip, "");
+    st = bn_test_state(ix_client);
+    nic = json_array_get(json_object_get(json_object_get(ix_resource(st, in->id), "spec"), "network_interfaces"), 0);
+    ck_assert_ptr_nonnull(json_object_get(nic, "public_ip_address"));
+    json_decref(st);
+    brev_instance_free(in);
+    brev_image_free(cuda);
 }
 END_TEST
 
@@ -320,24 +597,140 @@ START_TEST(failed_create_keeps_a_cluster_it_did_not_make)
 }
 END_TEST
 
+/* --- the client-side create rate limit -------------------------------------- */
+
+typedef struct rate_watch {
+    int limited;   /* RATE_LIMITED reports seen */
+    int cancel_at; /* cancel at that many (0 = never) */
+} rate_watch;
+
+static int watch_rate_limit(const brev_progress *p, void *payload)
+{
+    rate_watch *w = payload;
+
+    if (p->state && strcmp(p->state, "RATE_LIMITED") == 0)
+        w->limited++;
+    return w->cancel_at && w->limited >= w->cancel_at;
+}
+
+static brev_client *client_with_limit(unsigned per_minute, rate_watch *w)
+{
+    brev_client_options co;
+    brev_client *c = NULL;
+
+    bn_test_client_options(&ix_sim, &co);
+    co.max_creates_per_minute = per_minute;
+    co.progress = watch_rate_limit;
+    co.progress_payload = w;
+    ck_assert_int_eq(brev_client_new(&c, &co), 0);
+    return c;
+}
+
+static void create_ok(brev_client *c, const char *name, unsigned timeout_ms)
+{
+    brev_create_instance_options o;
+    brev_instance *in = NULL;
+
+    ix_opts(&o, name, name);
+    if (timeout_ms)
+        o.timeout_ms = timeout_ms;
+    ck_assert_msg(brev_instance_create(c, &o, &in) == 0, "%s: %s", name, brev_error_message());
+    brev_instance_free(in);
+}
+
+/* Beyond max_creates_per_minute a create waits (reporting RATE_LIMITED, so
+ * it can be cancelled) before it makes anything; one whose slot would come
+ * only after its timeout fails at once; returning the existing instance of a
+ * ref_id takes no slot. */
+START_TEST(creates_beyond_the_rate_limit_wait_make_nothing_and_can_be_cancelled)
+{
+    struct timespec t0, t1;
+    brev_create_instance_options o;
+    brev_instance *in = NULL;
+    rate_watch w = {0, 3};
+    brev_client *c;
+    double took;
+
+    IX_SIM_ONLY();
+    c = client_with_limit(2, &w);
+    create_ok(c, "rl-1", 0);
+    create_ok(c, "rl-2", 0);
+    create_ok(c, "rl-1", 0); /* the same ref_id again: no new create, no slot */
+    ck_assert_int_eq(w.limited, 0);
+
+    ix_opts(&o, "rl-3", "rl-3");
+    ck_assert_int_eq(brev_instance_create(c, &o, &in), BREV_ECANCELLED);
+    ck_assert_ptr_null(in);
+    ck_assert_int_eq(w.limited, 3); /* it waited, polling, until cancelled */
+    ck_assert_msg(strstr(brev_error_message(), "rate limit") != NULL, "message: %s", brev_error_message());
+
+    w.cancel_at = 0;
+    ix_opts(&o, "rl-4", "rl-4");
+    o.timeout_ms = 3000;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    ck_assert_int_eq(brev_instance_create(c, &o, &in), BREV_ETIMEOUT);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    took = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+    ck_assert_msg(took < 1.0, "refusing took %.2f s", took);
+    ck_assert_msg(strstr(brev_error_message(), "2 creates a minute") != NULL, "message: %s", brev_error_message());
+
+    /* nothing was made for rl-3 or rl-4 */
+    ck_assert_int_eq(bn_test_request_count(ix_client, "InstanceService/Create"), 2);
+    ck_assert_int_eq(bn_test_request_count(ix_client, "DiskService/Create"), 2);
+    ck_assert_int_eq(ix_count("instance"), 2);
+    ck_assert_int_eq(ix_count("disk"), 2);
+    brev_client_free(c);
+}
+END_TEST
+
+START_TEST(rate_limit_defaults_to_brevs_and_zero_turns_it_off)
+{
+    brev_client_options co;
+    rate_watch w = {0, 1};
+    brev_client *c;
+
+    ck_assert_int_eq(brev_client_options_init(&co, BREV_CLIENT_OPTIONS_VERSION), 0);
+    ck_assert_uint_eq(co.max_creates_per_minute, 10);
+    ck_assert_uint_eq(BREV_DEFAULT_MAX_CREATES_PER_MINUTE, 10);
+    IX_SIM_ONLY();
+    c = client_with_limit(0, &w);
+    for (int i = 0; i < 3; i++) {
+        char name[32];
+        snprintf(name, sizeof name, "nolimit-%d", i);
+        create_ok(c, name, 0);
+    }
+    ck_assert_int_eq(w.limited, 0);
+    ck_assert_int_eq(ix_count("instance"), 3);
+    brev_client_free(c);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("instance_create");
     TCase *tc = ix_tcase("idempotency");
     tcase_add_test(tc, create_twice_with_one_ref_id_makes_one_instance);
     tcase_add_test(tc, create_survives_a_reply_lost_after_the_server_acted);
+    tcase_add_test(tc, create_survives_a_first_attempt_that_timed_out_after_the_server_created_it);
     tcase_add_test(tc, create_failing_after_effect_leaves_nothing);
     tcase_add_test(tc, a_name_taken_by_another_ref_id_is_eexists);
     tcase_add_test(tc, a_leftover_disk_of_the_ref_id_is_reused_a_foreign_one_refused);
+    tcase_add_loop_test(tc, concurrent_creates_of_one_ref_id_make_one_instance, 0,
+                        (int)(sizeof staggers_ms / sizeof staggers_ms[0]));
+    tcase_add_test(tc, concurrent_creates_on_one_client_make_one_instance);
     suite_add_tcase(s, tc);
     tc = ix_tcase("rollback");
     tcase_add_loop_test(tc, failure_at_each_step_leaves_nothing, 0, (int)(sizeof steps / sizeof steps[0]));
     tcase_add_test(tc, capacity_failure_names_the_cause_and_keeps_the_service_error);
+    tcase_add_test(tc, error_after_create_is_eprecondition_and_rolled_back);
     tcase_add_test(tc, failed_create_keeps_a_cluster_it_did_not_make);
     suite_add_tcase(s, tc);
     tc = ix_tcase("options");
+    tcase_add_test(tc, creates_beyond_the_rate_limit_wait_make_nothing_and_can_be_cancelled);
+    tcase_add_test(tc, rate_limit_defaults_to_brevs_and_zero_turns_it_off);
     tcase_add_test(tc, user_data_and_host_firewall_become_parts);
     tcase_add_test(tc, explicit_image_id_and_cluster_are_used);
+    tcase_add_test(tc, brev_style_gpu_create_with_disk_options_and_no_public_ip);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -1,5 +1,7 @@
 /* Start/stop failures, waits, and listing: every page (the sim serving two
  * items a page) and every filter. */
+#include <time.h>
+
 #include "test_instance_fixture.h"
 
 #define CODE_RESOURCE_EXHAUSTED 8
@@ -52,6 +54,39 @@ START_TEST(start_without_capacity_is_ecapacity)
     ck_assert_int_eq(in->status, BREV_LIFECYCLE_STOPPED);
     brev_instance_free(in);
     ck_assert_int_eq(brev_instance_start(ix_client, id, 30000), 0);
+    free(id);
+}
+END_TEST
+
+/* Start's operation finished OK, and the first look at the instance already
+ * finds it STOPPED again (the cloud took the start back for want of
+ * capacity): that is BREV_ECAPACITY at once, not a wait until the timeout. */
+START_TEST(start_falling_back_to_stopped_is_ecapacity_at_once)
+{
+    struct timespec t0, t1;
+    brev_instance *in = NULL;
+    double took;
+    char *id;
+
+    IX_SIM_ONLY();
+    id = create_one("late-start", "late-start", NULL, NULL, 0);
+    ck_assert_int_eq(brev_instance_stop(ix_client, id, 30000), 0);
+    ix_fault("/nebius.compute.v1.InstanceService/Start", 0, NULL, 0, 0, 1, 0);
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    ck_assert_int_eq(brev_instance_start(ix_client, id, 20000), BREV_ECAPACITY);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    took = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+    ck_assert_msg(strstr(brev_error_message(), "fell back to STOPPED") != NULL, "message: %s", brev_error_message());
+    ck_assert_msg(strstr(brev_error_message(), id) != NULL, "message: %s", brev_error_message());
+    ck_assert_msg(took < 5.0, "start took %.1f s to see the fallback", took);
+    /* exactly one Start was sent: the failure is the instance's, not a retry's */
+    ck_assert_int_eq(bn_test_request_count(ix_client, "InstanceService/Start"), 1);
+    bn_test_clear_faults(ix_client);
+    ck_assert_int_eq(brev_instance_get(ix_client, id, &in), 0);
+    ck_assert_int_eq(in->status, BREV_LIFECYCLE_STOPPED);
+    brev_instance_free(in);
+    /* with capacity back, the same start works */
+    ck_assert_msg(brev_instance_start(ix_client, id, 30000) == 0, "%s", brev_error_message());
     free(id);
 }
 END_TEST
@@ -269,17 +304,189 @@ START_TEST(terminate_never_deletes_a_disk_it_did_not_make)
 }
 END_TEST
 
+static double secs_since(const struct timespec *t0)
+{
+    struct timespec t1;
+
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    return (double)(t1.tv_sec - t0->tv_sec) + (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+static brev_client *client_with_progress(brev_progress_fn fn, void *payload)
+{
+    brev_client_options co;
+    brev_client *c = NULL;
+
+    bn_test_client_options(&ix_sim, &co);
+    co.progress = fn;
+    co.progress_payload = payload;
+    ck_assert_int_eq(brev_client_new(&c, &co), 0);
+    return c;
+}
+
+/* Ctrl-C while the instance is being deleted: terminate stops, touches
+ * nothing after the instance, and the message names what is kept. */
+START_TEST(terminate_cancelled_before_the_instance_is_gone_names_what_is_kept)
+{
+    sticky_cancel cancel = {"delete instance", 0, 0};
+    brev_instance *in = NULL;
+    brev_client *c;
+    const char *m;
+    json_t *st;
+    char *id;
+
+    IX_SIM_ONLY();
+    id = create_one("term-cancel", "term-cancel", NULL, NULL, 0);
+    ck_assert_int_eq(brev_instance_get(ix_client, id, &in), 0);
+    c = client_with_progress(cancel_and_stay_cancelled, &cancel);
+    ck_assert_int_eq(brev_instance_terminate(c, id, 30000), BREV_ECANCELLED);
+    m = brev_error_message();
+    ck_assert_msg(strstr(m, id) != NULL, "message: %s", m);
+    ck_assert_msg(strstr(m, "kept") != NULL, "message: %s", m);
+    ck_assert_msg(strstr(m, in->boot_disk_id) != NULL, "message: %s", m);
+    ck_assert_msg(strstr(m, "security group of cluster term-cancel") != NULL, "message: %s", m);
+    brev_client_free(c);
+    st = bn_test_state(ix_client);
+    ck_assert_ptr_nonnull(ix_resource(st, in->boot_disk_id)); /* kept, as the message says */
+    ck_assert_ptr_nonnull(ix_resource(st, in->security_group_id));
+    json_decref(st);
+    brev_instance_free(in);
+    free(id);
+}
+END_TEST
+
+/* A cancel flag that is on for whatever terminate does once the instance is
+ * gone (Ctrl-C pressed while the disk is being deleted). */
+static int cancel_leftover_deletion(const brev_progress *p, void *payload)
+{
+    int *seen = payload;
+
+    if (p->what && (strstr(p->what, "disk") || strstr(p->what, "security"))) {
+        ++*seen;
+        return 1;
+    }
+    return 0;
+}
+
+/* What the instance leaves (boot disk, the cluster's group) is deleted even
+ * when the caller says stop meanwhile: cleanup is not cancellable. */
+START_TEST(terminate_deletes_disk_and_group_even_when_cancelled_meanwhile)
+{
+    brev_instance *in = NULL;
+    brev_client *c;
+    json_t *st;
+    int seen = 0;
+    char *id;
+
+    IX_SIM_ONLY();
+    id = create_one("term-clean", "term-clean", NULL, NULL, 0);
+    ck_assert_int_eq(brev_instance_get(ix_client, id, &in), 0);
+    c = client_with_progress(cancel_leftover_deletion, &seen);
+    ck_assert_msg(brev_instance_terminate(c, id, 30000) == 0, "%s", brev_error_message());
+    ck_assert_int_eq(seen, 0); /* not even asked */
+    brev_client_free(c);
+    st = bn_test_state(ix_client);
+    ck_assert_ptr_null(ix_resource(st, id));
+    ck_assert_ptr_null(ix_resource(st, in->boot_disk_id));
+    ck_assert_ptr_null(ix_resource(st, in->security_group_id));
+    json_decref(st);
+    brev_instance_free(in);
+    free(id);
+}
+END_TEST
+
+/* timeout_ms is one deadline for the whole terminate: a slow instance
+ * deletion leaves the disk deletion only what is left of it (before, each
+ * got the whole timeout: 1.5 s here became 2+ s). */
+START_TEST(terminate_has_one_deadline)
+{
+    Nebiussim__V1__InjectFaultRequest f = NEBIUSSIM__V1__INJECT_FAULT_REQUEST__INIT;
+    struct timespec t0;
+    brev_instance *in = NULL;
+    double took;
+    char *id;
+    int rc;
+
+    IX_SIM_ONLY();
+    id = create_one("term-dl", "term-dl", NULL, NULL, 0);
+    ck_assert_int_eq(brev_instance_get(ix_client, id, &in), 0);
+    f.count = 1;
+    f.latency_ms = 1000;
+    f.method = "/nebius.compute.v1.InstanceService/Delete";
+    ck_assert_int_eq(bn_test_fault(ix_client, &f), 0);
+    f.method = "/nebius.compute.v1.DiskService/Delete";
+    ck_assert_int_eq(bn_test_fault(ix_client, &f), 0);
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    rc = brev_instance_terminate(ix_client, id, 1500);
+    took = secs_since(&t0);
+    ck_assert_msg(rc == BREV_ETIMEOUT, "rc %d after %.2f s: %s", rc, took, brev_error_message());
+    ck_assert_msg(strstr(brev_error_message(), in->boot_disk_id) != NULL, "message: %s", brev_error_message());
+    ck_assert_msg(took < 2.2, "terminate with a 1500 ms timeout took %.2f s", took);
+    brev_instance_free(in);
+    free(id);
+}
+END_TEST
+
+/* Reports the instance poll's states; at the second UNSPECIFIED it lets the
+ * instance come back (RUNNING). */
+static int recover_after_unspecified(const brev_progress *p, void *payload)
+{
+    int *seen = payload;
+
+    if (p->resource_id && strncmp(p->resource_id, "computeinstance-", 16) == 0 && p->state &&
+        strcmp(p->state, "UNSPECIFIED") == 0 && ++*seen == 2)
+        free(bn_test_mutate(ix_client, p->resource_id, "{\"status\":{\"state\":\"RUNNING\"}}", 0, NULL, NULL));
+    return 0;
+}
+
+/* UNSPECIFIED is UNKNOWN, not FAILED as the Go provider maps it (whose wait
+ * then deletes the instance): a status the API has not filled in is no
+ * failure, and a wait polls through it (instance.h, README). */
+START_TEST(unspecified_state_is_unknown_and_waited_through)
+{
+    brev_instance *in = NULL, *last = NULL;
+    brev_client *c;
+    int seen = 0;
+    char *id;
+
+    IX_SIM_ONLY();
+    id = create_one("unspec-1", "unspec-1", NULL, NULL, 0);
+    free(bn_test_mutate(ix_client, id, "{\"status\":{\"state\":\"UNSPECIFIED\"}}", 0, NULL, NULL));
+    ck_assert_int_eq(brev_instance_get(ix_client, id, &in), 0);
+    ck_assert_int_eq(in->status, BREV_LIFECYCLE_UNKNOWN);
+    ck_assert_str_eq(in->nebius_state, "UNSPECIFIED");
+    ck_assert_str_eq(brev_lifecycle_name(in->status), "unknown");
+    brev_instance_free(in);
+
+    c = client_with_progress(recover_after_unspecified, &seen);
+    ck_assert_msg(brev_instance_wait(c, id, BREV_LIFECYCLE_RUNNING, 10000, &last) == 0, "%s", brev_error_message());
+    ck_assert_int_ge(seen, 2); /* it saw UNSPECIFIED and kept waiting */
+    ck_assert_ptr_nonnull(last);
+    ck_assert_int_eq(last->status, BREV_LIFECYCLE_RUNNING);
+    brev_instance_free(last);
+    brev_client_free(c);
+    /* and the instance is still there: nothing treated it as failed */
+    ck_assert_int_eq(ix_count("instance"), 1);
+    free(id);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("instance_ops");
     TCase *tc = ix_tcase("ops");
     tcase_add_test(tc, start_without_capacity_is_ecapacity);
+    tcase_add_test(tc, start_falling_back_to_stopped_is_ecapacity_at_once);
     tcase_add_test(tc, wait_times_out);
     tcase_add_test(tc, wait_on_a_failed_instance_is_eprecondition);
     tcase_add_test(tc, progress_is_reported_and_can_cancel);
     tcase_add_test(tc, cancel_during_cluster_setup_leaves_no_half_built_group);
     tcase_add_test(tc, cancel_during_instance_create_still_cleans_up_everything);
     tcase_add_test(tc, terminate_never_deletes_a_disk_it_did_not_make);
+    tcase_add_test(tc, terminate_cancelled_before_the_instance_is_gone_names_what_is_kept);
+    tcase_add_test(tc, terminate_deletes_disk_and_group_even_when_cancelled_meanwhile);
+    tcase_add_test(tc, terminate_has_one_deadline);
+    tcase_add_test(tc, unspecified_state_is_unknown_and_waited_through);
     suite_add_tcase(s, tc);
     tc = tcase_create("paging");
     tcase_add_unchecked_fixture(tc, paged_sim_up, ix_sim_down);

@@ -38,7 +38,11 @@ START_TEST(states_map_as_documented)
         ck_assert_int_eq(bn_lifecycle_of_state(map[i].state), map[i].want);
         ck_assert_str_eq(bn_nebius_state_name(map[i].state), map[i].name);
     }
+    /* A state newer than this library is UNKNOWN too. UNSPECIFIED and unknown
+     * states are not FAILED, unlike the Go provider, whose wait treats failed
+     * as final and deletes the instance (instance.h, brev_lifecycle). */
     ck_assert_int_eq(bn_lifecycle_of_state(42), BREV_LIFECYCLE_UNKNOWN);
+    ck_assert_int_ne(bn_lifecycle_of_state(0), BREV_LIFECYCLE_FAILED);
 }
 END_TEST
 

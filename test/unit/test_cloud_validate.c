@@ -49,6 +49,63 @@ START_TEST(bad_keys_fail_with_a_reason)
 }
 END_TEST
 
+/* Each key type's blob is parsed to its end (RFC 4253 6.6, RFC 5656 3.1,
+ * RFC 8709 4, OpenSSH PROTOCOL.u2f): a key cut short by a bad copy and paste
+ * still decodes as base64 and starts with the right type, so only its
+ * structure shows it is broken (sshd would ignore it without a word). */
+START_TEST(key_structure_is_checked_per_type)
+{
+    static const char *const good[] = {
+        /* 1024-bit RSA: the smallest OpenSSH accepts */
+        "ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAAAgQDBq1gF8HZaK5wdfg83xEkhvT9lZOrffxQqcmaMR+Ij0W7djEe0avxbruJh9TsmFS0mO6g7A"
+        "3zUli5DSAEla4henJBR8yCw24PznqetvQ105t7H89+uzI9kZWZkGnuiZg8wEfw1cCkcV5kNGgCRJokZ8l2dBhLfNZ1gJqJA9FiaXQ==",
+        "ecdsa-sha2-nistp384 AAAAE2VjZHNhLXNoYTItbmlzdHAzODQAAAAIbmlzdHAzODQAAABhBCWc05j6eajvWSeMjCEFA8z4uaYahr/vI2/83zHT"
+        "3zYHQDZKgD3DllNCi2vVIQ/ovVrldamV0OeEa9Pq4IAhiCaGggTfcMYumwHGzCYsJHmeuR6OD1OuhIeOe8jGG+KPDg==",
+        "ecdsa-sha2-nistp521 AAAAE2VjZHNhLXNoYTItbmlzdHA1MjEAAAAIbmlzdHA1MjEAAACFBD8wRgrFGYFzjwfC5OkQcVOc+YGbgzOxRnOCiM56"
+        "gfE/soXg4PHtQuyP5PEz13Ijah9kcVASqz1tEjarTcgf5cYn8LekqV0kQOIj93c4v/MYZeJ8Kf2q1TkptG7+g2dWazJbURe4XQRWjXVwtARiVISfS"
+        "4P1EBz868k6+OAaFUNFCufHLg==",
+        "sk-ssh-ed25519@openssh.com AAAAGnNrLXNzaC1lZDI1NTE5QG9wZW5zc2guY29tAAAAIEXBIdFs2emt0fJCZyaJ64OSfrNTFkcOzLAubOUSRP"
+        "AEAAAABHNzaDo= yubikey",
+        "sk-ecdsa-sha2-nistp256@openssh.com AAAAInNrLWVjZHNhLXNoYTItbmlzdHAyNTZAb3BlbnNzaC5jb20AAAAIbmlzdHAyNTYAAABBBAwuM+"
+        "5PoE6HwjRKcoCsLUVYzQT+QAkDBLuBjfowg3k+73IbqNGmbqh+i9XjZPiBTrA3+zpXMtXhtLqiI2f9WPsAAAAEc3NoOg==",
+    };
+    static const struct {
+        const char *key;
+        const char *reason;
+    } bad[] = {
+        /* alice's key with its last four characters lost: 29 of its 32 key bytes */
+        {"ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIK+g1Lmh3eaGj3//NRrSIu2Mlj83T9EKobauZ0g9", "truncated"},
+        {"ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAH1LyJmWmDBLSiRhdlQ7ogTYJFm9rET0XjWwP05Af8jk=", "31 bytes, not 32"},
+        {"ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIJKjMF8YjLYQkA+eNH+uiG3GUHeV7HRcTD/LLrLHPhSTAAAAAA==", "stray bytes"},
+        {"ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAAAQQDBTIZ+4Fe6ckmb+hIeg2sqwVcm7n1rCvarE8OOksrg0VBXsVmYf5TMdBHXF/FFebKqEA+7s0"
+         "+lk/6u0nJIt2Lj",
+         "512 bits"},
+        {"ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQDBq1gF8HZaK5wdfg83xEkhvT9lZOrffxQqcmaMR+Ij0W7djEe0avxbruJh9TsmFS0mO6g7A3zU"
+         "li5DSAEla4henJBR8yCw24PznqetvQ105t7H89+uzI9kZWZkGnuiZg8wEfw=",
+         "truncated (the modulus"},
+        {"ssh-rsa AAAAB3NzaC1yc2EAAAADAQAAAAAAgQDBq1gF8HZaK5wdfg83xEkhvT9lZOrffxQqcmaMR+Ij0W7djEe0avxbruJh9TsmFS0mO6g7A3zU"
+         "li5DSAEla4henJBR8yCw24PznqetvQ105t7H89+uzI9kZWZkGnuiZg8wEfw1cCkcV5kNGgCRJokZ8l2dBhLfNZ1gJqJA9FiaXQ==",
+         "exponent"},
+        {"ecdsa-sha2-nistp256 AAAAE2VjZHNhLXNoYTItbmlzdHAyNTYAAAAIbmlzdHAyNTYAAABABHkfHdl8/vp3entPFSQav1e9Q3rUsSmEBTTz84dc"
+         "JbCL6gbCh0z6pN0XsthChF3oKlvFOYiKx4BUojmcz8n8wg==",
+         "64 bytes, not an uncompressed point of 65"},
+        {"ecdsa-sha2-nistp384 AAAAE2VjZHNhLXNoYTItbmlzdHAzODQAAAAIbmlzdHAyNTYAAABhBNoxzj3RZr3NOjOEflu7B/0Hykd4QjGxmvRYcs7v"
+         "ufxZ9PldFDgaOngyVjR7n/zmnNcAeuinWMykFdWpHuhjyLbAM3rjLW/KolUWzfL4uGV2Zr7yFbkoK/4gByaX53fOpw==",
+         "another curve than nistp384"},
+        {"sk-ssh-ed25519@openssh.com AAAAGnNrLXNzaC1lZDI1NTE5QG9wZW5zc2guY29tAAAAIKIWzUIVm9s4EUPcH3QCVv6Nau3qRJ8hC4a1PfAc"
+         "+ClD",
+         "application"},
+    };
+    for (size_t i = 0; i < sizeof good / sizeof good[0]; i++)
+        ck_assert_msg(bn_validate_ssh_key(good[i]) == 0, "good key %zu refused: %s", i, brev_error_message());
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        ck_assert_msg(bn_validate_ssh_key(bad[i].key) == BREV_EINVAL, "bad key %zu passed", i);
+        ck_assert_msg(strstr(brev_error_message(), bad[i].reason) != NULL, "key %zu: '%s' lacks '%s'", i,
+                      brev_error_message(), bad[i].reason);
+    }
+}
+END_TEST
+
 START_TEST(instance_names)
 {
     ck_assert_int_eq(bn_validate_instance_name("a"), 0);
@@ -138,6 +195,7 @@ static Suite *suite(void)
     TCase *tc = tcase_create("validate");
     tcase_add_test(tc, valid_keys_pass);
     tcase_add_test(tc, bad_keys_fail_with_a_reason);
+    tcase_add_test(tc, key_structure_is_checked_per_type);
     tcase_add_test(tc, instance_names);
     tcase_add_test(tc, ref_ids);
     tcase_add_test(tc, instance_types_parse);

@@ -748,8 +748,15 @@ def instance_start(st, call):
     rec.msg.status.state = IS("STARTING")
     rec.msg.spec.stopped = False
     _start_public_ips(st, rec)
+    late = call.fault is not None and call.fault.late_capacity_failure
 
     def done(due):
+        if late:
+            # Start accepted and its operation OK, but no capacity: the instance is
+            # back to STOPPED by the time the operation is done.
+            if _set_state(st, rec, (IS("STARTING"),), IS("STOPPED")):
+                _stop_public_ips(st, rec)
+            return
         _schedule_running(st, rec, due)
 
     def fail(_due):
