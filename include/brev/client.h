@@ -30,7 +30,12 @@ typedef void (*brev_log_fn)(brev_log_level level, const char *message, void *pay
 typedef struct brev_progress {
     const char *what;        /**< e.g. "create instance", "operation" */
     const char *resource_id; /**< resource or operation id, may be "" */
-    const char *state;       /**< current state, e.g. "CREATING", "RUNNING" */
+    const char *state;       /**< current state, e.g. "CREATING", "RUNNING"; also
+                              * "starting" just before an operation is sent
+                              * (stopping there sends nothing), "done" when an
+                              * operation finished (too late to stop it: the
+                              * answer is ignored, the next step sees it), and
+                              * "RATE_LIMITED" while a create waits for a slot */
     double elapsed_s;        /**< seconds since the wait began */
 } brev_progress;
 
