@@ -96,6 +96,7 @@ static grpc_channel *create_channel(const bn_rpc *rpc, const char *address)
     grpc_channel_args channel_args;
     grpc_channel_credentials *creds;
     grpc_channel *ch;
+    bn_keepalive ka = bn_rpc_keepalive(rpc);
     size_t n = 0;
 
     /* TLS only: there is no plaintext path. NULL roots = the system's. The
@@ -103,10 +104,9 @@ static grpc_channel *create_channel(const bn_rpc *rpc, const char *address)
     creds = grpc_ssl_credentials_create_ex(rpc->ca_pem, NULL, NULL, NULL);
     if (!creds)
         return NULL;
-    args[n++] = int_arg(GRPC_ARG_KEEPALIVE_TIME_MS, (int)rpc->keepalive_time_ms);
-    args[n++] = int_arg(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, (int)rpc->keepalive_timeout_ms);
-    /* Pinging idle connections makes servers answer GOAWAY "too_many_pings". */
-    args[n++] = int_arg(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 0);
+    args[n++] = int_arg(GRPC_ARG_KEEPALIVE_TIME_MS, (int)ka.time_ms);
+    args[n++] = int_arg(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, (int)ka.timeout_ms);
+    args[n++] = int_arg(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, ka.permit_without_calls);
     args[n++] = int_arg(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, RECONNECT_INITIAL_MS);
     args[n++] = int_arg(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, RECONNECT_MAX_MS);
     /* Our own retry loop counts attempts; gRPC's would hide them. */
