@@ -109,6 +109,9 @@ static grpc_channel *create_channel(const bn_rpc *rpc, const char *address)
     args[n++] = int_arg(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, ka.permit_without_calls);
     args[n++] = int_arg(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, RECONNECT_INITIAL_MS);
     args[n++] = int_arg(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, RECONNECT_MAX_MS);
+    /* Identity only (servers then never compress answers): a compressed
+     * answer is inflated by gRPC's reader into a buffer we cannot wipe. */
+    args[n++] = int_arg(GRPC_COMPRESSION_CHANNEL_ENABLED_ALGORITHMS_BITSET, 1 << GRPC_COMPRESS_NONE);
     /* Our own retry loop counts attempts; gRPC's would hide them. */
     args[n++] = int_arg(GRPC_ARG_ENABLE_RETRIES, 0);
     args[n++] = string_arg(GRPC_ARG_PRIMARY_USER_AGENT_STRING, USER_AGENT);
@@ -176,9 +179,9 @@ static void free_wiped(void *p, size_t len)
 }
 
 /* A slice over a malloc'd copy of len bytes that is wiped when gRPC drops its
- * last reference, whenever that is: gRPC may hold request slices past the
- * call (the transport refs them), so wiping at our unref could be too early
- * or miss the bytes. Empty on out of memory (*ok = 0). */
+ * last reference, whenever that is: the transport takes its own refs, so
+ * wiping when we unref could race a write still reading the bytes. Empty on
+ * out of memory (*ok = 0). */
 static grpc_slice wiped_slice(const void *data, size_t len, int *ok)
 {
     void *copy = malloc(len ? len : 1);
@@ -192,8 +195,8 @@ static grpc_slice wiped_slice(const void *data, size_t len, int *ok)
     return grpc_slice_new_with_len(copy, len, free_wiped);
 }
 
-/* The received bytes, before gRPC frees them; only raw buffers reach us
- * (nothing enables compression on these channels). */
+/* The received bytes, before gRPC frees them (always a raw buffer; the
+ * channel allows no compression, see create_channel). */
 static void wipe_byte_buffer(grpc_byte_buffer *bb)
 {
     if (bb->type != GRPC_BB_RAW)
@@ -332,10 +335,9 @@ int bn_transport_attempt(bn_rpc *rpc, const char *address, const char *path, con
     ops[5].data.recv_status_on_client.status_details = &status_details;
     ops[5].data.recv_status_on_client.error_string = &error_string;
 
-    cerr = ok ? grpc_call_start_batch(call, ops, 6, tag, NULL) : GRPC_CALL_OK;
     if (!ok) {
         rc = bn_err_set(BREV_ENOMEM, "out of memory");
-    } else if (cerr != GRPC_CALL_OK) {
+    } else if ((cerr = grpc_call_start_batch(call, ops, 6, tag, NULL)) != GRPC_CALL_OK) {
         /* Nothing was queued: no completion to wait for. */
         rc = bn_err_set(BREV_ERROR, "%s: gRPC refused the call: %s", path, grpc_call_error_to_string(cerr));
     } else {
