@@ -35,9 +35,12 @@ int bn_auth_new(bn_auth **out, bn_rpc *rpc, const bn_auth_config *config);
 /* Stops the refresher thread and wipes every secret. NULL is allowed. */
 void bn_auth_free(bn_auth *auth);
 
-/* A bn_token_fn (ctx = the bn_auth): a valid token, fetching one if needed.
- * force_refresh drops the token this thread used last (the server refused it). */
-int bn_auth_token(void *auth, int force_refresh, char **token);
+/* A bn_token_fn (ctx = the bn_auth): a valid token, fetching one if needed,
+ * within timeout_ms: an exchange this call starts gets min(auth timeout,
+ * timeout_ms); waiting for another thread's exchange ends at timeout_ms with
+ * BREV_ETIMEOUT. force_refresh drops the token this thread used last (the
+ * server refused it). */
+int bn_auth_token(void *auth, int force_refresh, unsigned timeout_ms, char **token);
 
 /* Who the credentials are for: service account id and public key id ("" for
  * a ready token). Static for the auth's lifetime. */

@@ -42,6 +42,10 @@ int bn_token_exchange(bn_rpc *rpc, const char *jwt, unsigned timeout_ms, char **
         rc = bn_err_set(BREV_EPROTOCOL, "token exchange: the answer has no access_token");
     } else if (resp->expires_in <= 0) {
         rc = bn_err_set(BREV_EPROTOCOL, "token exchange: expires_in is %lld, want > 0", (long long)resp->expires_in);
+    } else if (resp->expires_in > BN_TOKEN_MAX_LIFETIME_S) {
+        rc = bn_err_set(BREV_EPROTOCOL,
+                        "token exchange: expires_in is %lld s, more than 30 days: not a token lifetime in seconds",
+                        (long long)resp->expires_in);
     } else if (!(*token = strdup(resp->access_token))) {
         rc = bn_err_set(BREV_ENOMEM, "out of memory");
     } else {

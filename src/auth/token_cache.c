@@ -44,6 +44,7 @@ struct bn_auth {
     int fetching;              /* an exchange is in flight */
     unsigned long fetch_seq;   /* bumped when a fetch finishes */
     int fetch_rc;              /* result of the last finished fetch */
+    int fetch_cut_short;       /* it ran on less than timeout_ms (its caller's deadline) */
     brev_error fetch_error;
 
     int refresher_started;
@@ -82,14 +83,14 @@ const char *bn_auth_key_id(const bn_auth *auth)
 }
 
 /* Signs a JWT and exchanges it. No lock held. */
-static int fetch_token(bn_auth *auth, char **token, int64_t *expires_in_s)
+static int fetch_token(bn_auth *auth, unsigned timeout_ms, char **token, int64_t *expires_in_s)
 {
     char *jwt = NULL;
     int rc = bn_jwt_sign(&auth->creds, time(NULL), &jwt);
 
     if (rc)
         return rc;
-    rc = bn_token_exchange(auth->rpc, jwt, auth->timeout_ms, token, expires_in_s);
+    rc = bn_token_exchange(auth->rpc, jwt, timeout_ms, token, expires_in_s);
     bn_str_free_secret(jwt);
     return rc;
 }
@@ -108,7 +109,9 @@ static void install_token_locked(bn_auth *auth, char *token, int64_t expires_in_
     bn_str_free_secret(auth->token);
     auth->token = token;
     auth->generation++;
-    /* Lifetime counts from when the request was sent, as the SDKs do. */
+    /* Lifetime counts from when the request was sent, as the SDKs do.
+     * bn_token_exchange bounds expires_in_s (BN_TOKEN_MAX_LIFETIME_S), so the
+     * millisecond arithmetic below cannot overflow. */
     auth->obtained_ms = requested_ms;
     auth->expires_ms = requested_ms + expires_in_s * 1000;
     auth->expires_unix = (int64_t)time(NULL) + expires_in_s - (mono_ms() - requested_ms) / 1000;
@@ -121,8 +124,10 @@ static int valid_locked(const bn_auth *auth, long long now)
     return auth->token && (auth->fixed || now < auth->expires_ms);
 }
 
-/* Runs one exchange with fetching set; the lock is released meanwhile. */
-static int fetch_locked(bn_auth *auth)
+/* Runs one exchange with fetching set, on timeout_ms (cut_short: less than
+ * the auth timeout, because the caller's deadline is nearer); the lock is
+ * released meanwhile. */
+static int fetch_locked(bn_auth *auth, unsigned timeout_ms, int cut_short)
 {
     char *token = NULL;
     int64_t expires_in = 0;
@@ -131,11 +136,14 @@ static int fetch_locked(bn_auth *auth)
 
     auth->fetching = 1;
     pthread_mutex_unlock(&auth->lock);
-    rc = fetch_token(auth, &token, &expires_in);
+    bn_log(auth->logger, BREV_LOG_DEBUG, "exchanging the service-account JWT for an IAM token (deadline %u ms)",
+           timeout_ms);
+    rc = fetch_token(auth, timeout_ms, &token, &expires_in);
     pthread_mutex_lock(&auth->lock);
     auth->fetching = 0;
     auth->fetch_seq++;
     auth->fetch_rc = rc;
+    auth->fetch_cut_short = cut_short;
     if (rc == 0) {
         install_token_locked(auth, token, expires_in, started);
         bn_log(auth->logger, BREV_LOG_INFO, "token refreshed, expires in %lld s", (long long)expires_in);
@@ -163,7 +171,7 @@ static void *refresher_main(void *arg)
             }
             continue;
         }
-        if (fetch_locked(auth) != 0 && !auth->stopping) {
+        if (fetch_locked(auth, auth->timeout_ms, 0) != 0 && !auth->stopping) {
             brev_error e;
             bn_err_save(&e);
             auth->next_refresh_ms = mono_ms() + (long long)auth->retry_ms;
@@ -189,11 +197,20 @@ static void start_refresher_locked(bn_auth *auth)
         bn_log(auth->logger, BREV_LOG_WARN, "cannot start the token refresher; tokens are fetched on demand");
 }
 
-/* A copy of a valid token (fetching one if needed). Lock held. */
-static int token_locked(bn_auth *auth, char **token, int64_t *expires_at)
+static int timed_out(void)
+{
+    return bn_err_set(BREV_ETIMEOUT, "timed out waiting for the IAM token: another thread's token exchange did not "
+                                     "finish within this call's deadline");
+}
+
+/* A copy of a valid token (fetching one if needed) by deadline_ms (monotonic;
+ * 0 = no deadline but the auth timeout of an exchange). Lock held. */
+static int token_locked(bn_auth *auth, long long deadline_ms, char **token, int64_t *expires_at)
 {
     for (;;) {
-        if (valid_locked(auth, mono_ms())) {
+        long long now = mono_ms();
+
+        if (valid_locked(auth, now)) {
             if (token && !(*token = strdup(auth->token)))
                 return bn_err_set(BREV_ENOMEM, "out of memory");
             if (expires_at)
@@ -207,25 +224,51 @@ static int token_locked(bn_auth *auth, char **token, int64_t *expires_at)
             return bn_err_set(BREV_EAUTH,
                               "the IAM token was refused; a fixed token (iam_token / NEBIUS_IAM_TOKEN) cannot be "
                               "refreshed");
+        if (deadline_ms && now >= deadline_ms)
+            return timed_out();
         if (auth->fetching) {
-            /* Someone is exchanging already: share its result. */
+            /* Someone is exchanging already: share its result, but only until our own deadline. */
             unsigned long seq = auth->fetch_seq;
-            while (auth->fetching && auth->fetch_seq == seq)
-                pthread_cond_wait(&auth->changed, &auth->lock);
+            struct timespec until = mono_abs(deadline_ms);
+            while (auth->fetching && auth->fetch_seq == seq) {
+                if (!deadline_ms)
+                    pthread_cond_wait(&auth->changed, &auth->lock);
+                else if (pthread_cond_timedwait(&auth->changed, &auth->lock, &until) == ETIMEDOUT &&
+                         auth->fetching && auth->fetch_seq == seq)
+                    return timed_out();
+            }
             if (auth->fetch_seq != seq && auth->fetch_rc != 0 && !valid_locked(auth, mono_ms())) {
+                /* A fetch that ran out of its caller's shorter time says nothing
+                 * about ours: try again while our deadline lasts. */
+                if (auth->fetch_rc == BREV_ETIMEOUT && auth->fetch_cut_short &&
+                    (!deadline_ms || mono_ms() < deadline_ms))
+                    continue;
                 bn_err_restore(&auth->fetch_error);
                 return auth->fetch_rc;
             }
             continue;
         }
-        if (fetch_locked(auth) != 0)
-            return bn_err_code();
+        {
+            unsigned budget = auth->timeout_ms;
+            int cut_short = 0;
+            if (deadline_ms && deadline_ms - now < (long long)budget) {
+                budget = (unsigned)(deadline_ms - now);
+                cut_short = 1;
+            }
+            if (fetch_locked(auth, budget, cut_short) != 0) {
+                if (cut_short && bn_err_code() == BREV_ETIMEOUT)
+                    return bn_err_prefix("timed out waiting for the IAM token (the call's deadline ended during "
+                                         "the token exchange)");
+                return bn_err_code();
+            }
+        }
     }
 }
 
-int bn_auth_token(void *ctx, int force_refresh, char **token)
+int bn_auth_token(void *ctx, int force_refresh, unsigned timeout_ms, char **token)
 {
     bn_auth *auth = ctx;
+    long long deadline = mono_ms() + (long long)(timeout_ms ? timeout_ms : 1);
     int rc;
 
     *token = NULL;
@@ -238,7 +281,7 @@ int bn_auth_token(void *ctx, int force_refresh, char **token)
         return bn_err_set(BREV_EAUTH,
                           "the IAM token was refused; a fixed token (iam_token / NEBIUS_IAM_TOKEN) cannot be refreshed");
     }
-    rc = token_locked(auth, token, NULL);
+    rc = token_locked(auth, deadline, token, NULL);
     pthread_mutex_unlock(&auth->lock);
     return rc;
 }
@@ -251,7 +294,7 @@ int bn_auth_check(bn_auth *auth, char **token, int64_t *expires_at)
         *token = NULL;
     *expires_at = 0;
     pthread_mutex_lock(&auth->lock);
-    rc = token_locked(auth, token, expires_at);
+    rc = token_locked(auth, 0, token, expires_at);
     pthread_mutex_unlock(&auth->lock);
     return rc;
 }

@@ -35,7 +35,7 @@ static void sleep_ms(unsigned ms)
     }
 }
 
-static int get_token(bn_rpc *rpc, int force_refresh, char **token)
+static int get_token(bn_rpc *rpc, int force_refresh, unsigned timeout_ms, char **token)
 {
     bn_token_fn fn;
     void *ctx;
@@ -47,7 +47,7 @@ static int get_token(bn_rpc *rpc, int force_refresh, char **token)
     *token = NULL;
     if (!fn)
         return bn_err_set(BREV_EAUTH, "no credentials: the client has no token source");
-    return fn(ctx, force_refresh, token);
+    return fn(ctx, force_refresh, timeout_ms, token);
 }
 
 /* Appends text to the current error message, keeping its code and gRPC fields. */
@@ -120,13 +120,15 @@ static int run(call_state *cs, ProtobufCMessage **resp)
         unsigned timeout;
         int rc;
 
-        if (!cs->opts->no_auth) {
-            rc = get_token(rpc, force_refresh, &token);
+        left = deadline - now_ms();
+        if (left > 0 && !cs->opts->no_auth) {
+            /* The token is part of the call: it gets only what is left of the call's time. */
+            rc = get_token(rpc, force_refresh, (unsigned)left, &token);
             if (rc)
                 return bn_err_prefix("%s: getting an IAM token", cs->context);
+            left = deadline - now_ms();
         }
         force_refresh = 0;
-        left = deadline - now_ms();
         if (left <= 0) {
             bn_str_free_secret(token);
             return bn_err_set(BREV_ETIMEOUT, "%s: no answer within %u ms (%u attempts)", cs->context, total_ms, sent);

@@ -2,6 +2,7 @@
 #include "rpc/rpc_internal.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -243,6 +244,20 @@ void bn_rpc_free(bn_rpc *rpc)
     free(rpc->ca_pem);
     pthread_mutex_destroy(&rpc->token_lock);
     free(rpc);
+}
+
+bn_keepalive bn_rpc_keepalive(const bn_rpc *rpc)
+{
+    bn_keepalive k;
+
+    /* gRPC takes ints. */
+    k.time_ms = rpc->keepalive_time_ms > INT_MAX ? INT_MAX : rpc->keepalive_time_ms;
+    k.timeout_ms = rpc->keepalive_timeout_ms > INT_MAX ? INT_MAX : rpc->keepalive_timeout_ms;
+    /* Pings on an idle connection make servers answer GOAWAY "too_many_pings"
+     * (gRPC servers allow one per 5 min without calls); an idle channel that
+     * died is reconnected by the next call instead. */
+    k.permit_without_calls = 0;
+    return k;
 }
 
 void bn_rpc_set_token_source(bn_rpc *rpc, bn_token_fn fn, void *ctx)

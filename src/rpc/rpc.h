@@ -14,9 +14,12 @@
 typedef struct bn_rpc bn_rpc;
 
 /* Supplies the bearer token of a call. force_refresh is set after the server
- * answered UNAUTHENTICATED: the cached token must be dropped. *token is a
- * malloc'd string the caller wipes and frees (bn_str_free_secret). */
-typedef int (*bn_token_fn)(void *ctx, int force_refresh, char **token);
+ * answered UNAUTHENTICATED: the cached token must be dropped. timeout_ms is
+ * what is left of the calling logical call's deadline (> 0): getting the
+ * token must not outlive it, or a short call would wait out a whole token
+ * exchange. *token is a malloc'd string the caller wipes and frees
+ * (bn_str_free_secret). */
+typedef int (*bn_token_fn)(void *ctx, int force_refresh, unsigned timeout_ms, char **token);
 
 typedef struct bn_rpc_config {
     const char *domain;                   /* default "api.nebius.cloud:443" */

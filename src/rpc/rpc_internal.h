@@ -35,6 +35,15 @@ struct bn_rpc {
     struct bn_channels *channels;
 };
 
+/* The keepalive every channel is created with: what transport.c hands gRPC. */
+typedef struct bn_keepalive {
+    unsigned time_ms;         /* ping an active connection after this much silence */
+    unsigned timeout_ms;      /* and drop it if the ping is not answered in time */
+    int permit_without_calls; /* ping with no call in flight */
+} bn_keepalive;
+
+bn_keepalive bn_rpc_keepalive(const bn_rpc *rpc);
+
 /* One metadata entry of a call (lower-case key). */
 typedef struct bn_md {
     const char *key;

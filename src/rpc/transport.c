@@ -9,6 +9,7 @@
 #include <grpc/slice.h>
 #include <grpc/support/alloc.h>
 #include <grpc/support/time.h>
+#include <openssl/crypto.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -95,6 +96,7 @@ static grpc_channel *create_channel(const bn_rpc *rpc, const char *address)
     grpc_channel_args channel_args;
     grpc_channel_credentials *creds;
     grpc_channel *ch;
+    bn_keepalive ka = bn_rpc_keepalive(rpc);
     size_t n = 0;
 
     /* TLS only: there is no plaintext path. NULL roots = the system's. The
@@ -102,12 +104,14 @@ static grpc_channel *create_channel(const bn_rpc *rpc, const char *address)
     creds = grpc_ssl_credentials_create_ex(rpc->ca_pem, NULL, NULL, NULL);
     if (!creds)
         return NULL;
-    args[n++] = int_arg(GRPC_ARG_KEEPALIVE_TIME_MS, (int)rpc->keepalive_time_ms);
-    args[n++] = int_arg(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, (int)rpc->keepalive_timeout_ms);
-    /* Pinging idle connections makes servers answer GOAWAY "too_many_pings". */
-    args[n++] = int_arg(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 0);
+    args[n++] = int_arg(GRPC_ARG_KEEPALIVE_TIME_MS, (int)ka.time_ms);
+    args[n++] = int_arg(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, (int)ka.timeout_ms);
+    args[n++] = int_arg(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, ka.permit_without_calls);
     args[n++] = int_arg(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, RECONNECT_INITIAL_MS);
     args[n++] = int_arg(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, RECONNECT_MAX_MS);
+    /* Identity only (servers then never compress answers): a compressed
+     * answer is inflated by gRPC's reader into a buffer we cannot wipe. */
+    args[n++] = int_arg(GRPC_COMPRESSION_CHANNEL_ENABLED_ALGORITHMS_BITSET, 1 << GRPC_COMPRESS_NONE);
     /* Our own retry loop counts attempts; gRPC's would hide them. */
     args[n++] = int_arg(GRPC_ARG_ENABLE_RETRIES, 0);
     args[n++] = string_arg(GRPC_ARG_PRIMARY_USER_AGENT_STRING, USER_AGENT);
@@ -160,6 +164,47 @@ void bn_attempt_clear(bn_attempt *a)
     memset(a, 0, sizeof *a);
 }
 
+/* Requests carry the JWT (Exchange) and the bearer token (metadata), answers
+ * the IAM token: every buffer we hand gRPC or get back is wiped before it is
+ * freed. */
+static void wipe_slice(grpc_slice *s)
+{
+    OPENSSL_cleanse(GRPC_SLICE_START_PTR(*s), GRPC_SLICE_LENGTH(*s));
+}
+
+static void free_wiped(void *p, size_t len)
+{
+    OPENSSL_cleanse(p, len);
+    free(p);
+}
+
+/* A slice over a malloc'd copy of len bytes that is wiped when gRPC drops its
+ * last reference, whenever that is: the transport takes its own refs, so
+ * wiping when we unref could race a write still reading the bytes. Empty on
+ * out of memory (*ok = 0). */
+static grpc_slice wiped_slice(const void *data, size_t len, int *ok)
+{
+    void *copy = malloc(len ? len : 1);
+
+    if (!copy) {
+        *ok = 0;
+        return grpc_empty_slice();
+    }
+    if (data && len)
+        memcpy(copy, data, len);
+    return grpc_slice_new_with_len(copy, len, free_wiped);
+}
+
+/* The received bytes, before gRPC frees them (always a raw buffer; the
+ * channel allows no compression, see create_channel). */
+static void wipe_byte_buffer(grpc_byte_buffer *bb)
+{
+    if (bb->type != GRPC_BB_RAW)
+        return;
+    for (size_t i = 0; i < bb->data.raw.slice_buffer.count; i++)
+        wipe_slice(&bb->data.raw.slice_buffer.slices[i]);
+}
+
 static char *slice_strdup(grpc_slice s)
 {
     return strndup((const char *)GRPC_SLICE_START_PTR(s), GRPC_SLICE_LENGTH(s));
@@ -191,6 +236,7 @@ static ProtobufCMessage *unpack_response(grpc_byte_buffer *bb, const ProtobufCMe
     all = grpc_byte_buffer_reader_readall(&reader);
     grpc_byte_buffer_reader_destroy(&reader);
     msg = protobuf_c_message_unpack(desc, NULL, GRPC_SLICE_LENGTH(all), GRPC_SLICE_START_PTR(all));
+    wipe_slice(&all);
     grpc_slice_unref(all);
     return msg;
 }
@@ -222,8 +268,9 @@ int bn_transport_attempt(bn_rpc *rpc, const char *address, const char *path, con
     grpc_call_error cerr;
     gpr_timespec deadline;
     size_t packed;
-    int rc = 0;
+    int rc = 0, ok = 1;
     void *tag = &ops[0];
+    void *packed_buf;
 
     memset(out, 0, sizeof *out);
     if (n_md > sizeof send_md / sizeof send_md[0])
@@ -248,17 +295,24 @@ int bn_transport_attempt(bn_rpc *rpc, const char *address, const char *path, con
         return bn_err_set(BREV_ENOMEM, "cannot create a call to %s", path);
     }
 
-    /* Packed straight into the slice gRPC sends: no second copy. */
+    /* Packed straight into the buffer gRPC sends (no second copy), which
+     * wipes itself when gRPC lets go of it. */
     packed = protobuf_c_message_get_packed_size(req);
-    req_slice = grpc_slice_malloc(packed);
-    protobuf_c_message_pack(req, GRPC_SLICE_START_PTR(req_slice));
+    packed_buf = malloc(packed ? packed : 1);
+    if (!packed_buf) {
+        grpc_call_unref(call);
+        destroy_cq(cq);
+        return bn_err_set(BREV_ENOMEM, "out of memory");
+    }
+    protobuf_c_message_pack(req, packed_buf);
+    req_slice = grpc_slice_new_with_len(packed_buf, packed, free_wiped);
     req_bb = grpc_raw_byte_buffer_create(&req_slice, 1);
     grpc_slice_unref(req_slice);
 
     memset(send_md, 0, sizeof send_md);
     for (size_t i = 0; i < n_md; i++) {
         send_md[i].key = grpc_slice_from_copied_string(md[i].key);
-        send_md[i].value = grpc_slice_from_copied_string(md[i].value);
+        send_md[i].value = wiped_slice(md[i].value, strlen(md[i].value), &ok);
     }
     grpc_metadata_array_init(&initial_md);
     grpc_metadata_array_init(&trailing_md);
@@ -281,8 +335,9 @@ int bn_transport_attempt(bn_rpc *rpc, const char *address, const char *path, con
     ops[5].data.recv_status_on_client.status_details = &status_details;
     ops[5].data.recv_status_on_client.error_string = &error_string;
 
-    cerr = grpc_call_start_batch(call, ops, 6, tag, NULL);
-    if (cerr != GRPC_CALL_OK) {
+    if (!ok) {
+        rc = bn_err_set(BREV_ENOMEM, "out of memory");
+    } else if ((cerr = grpc_call_start_batch(call, ops, 6, tag, NULL)) != GRPC_CALL_OK) {
         /* Nothing was queued: no completion to wait for. */
         rc = bn_err_set(BREV_ERROR, "%s: gRPC refused the call: %s", path, grpc_call_error_to_string(cerr));
     } else {
@@ -307,8 +362,10 @@ int bn_transport_attempt(bn_rpc *rpc, const char *address, const char *path, con
     }
 
     grpc_byte_buffer_destroy(req_bb);
-    if (resp_bb)
+    if (resp_bb) {
+        wipe_byte_buffer(resp_bb);
         grpc_byte_buffer_destroy(resp_bb);
+    }
     grpc_slice_unref(status_details);
     gpr_free((void *)error_string);
     grpc_metadata_array_destroy(&initial_md);

@@ -782,7 +782,7 @@ const ProtobufCMessageDescriptor nebiussim__v1__admin_ack__descriptor =
   (ProtobufCMessageInit) nebiussim__v1__admin_ack__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor nebiussim__v1__inject_fault_request__field_descriptors[12] =
+static const ProtobufCFieldDescriptor nebiussim__v1__inject_fault_request__field_descriptors[16] =
 {
   {
     "method",
@@ -928,11 +928,61 @@ static const ProtobufCFieldDescriptor nebiussim__v1__inject_fault_request__field
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "override_token_response",
+    13,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Nebiussim__V1__InjectFaultRequest, override_token_response),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "token_type",
+    14,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Nebiussim__V1__InjectFaultRequest, token_type),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "expires_in",
+    15,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Nebiussim__V1__InjectFaultRequest, expires_in),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "access_token",
+    16,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Nebiussim__V1__InjectFaultRequest, access_token),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned nebiussim__v1__inject_fault_request__field_indices_by_name[] = {
+  15,   /* field[15] = access_token */
   11,   /* field[11] = after_effect */
   1,   /* field[1] = code */
   3,   /* field[3] = count */
+  14,   /* field[14] = expires_in */
   4,   /* field[4] = fraction */
   6,   /* field[6] = hang */
   10,   /* field[10] = late_capacity_failure */
@@ -940,13 +990,15 @@ static const unsigned nebiussim__v1__inject_fault_request__field_indices_by_name
   2,   /* field[2] = message */
   0,   /* field[0] = method */
   9,   /* field[9] = operation_failure */
+  12,   /* field[12] = override_token_response */
   8,   /* field[8] = retry_type */
   7,   /* field[7] = service_error */
+  13,   /* field[13] = token_type */
 };
 static const ProtobufCIntRange nebiussim__v1__inject_fault_request__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 12 }
+  { 0, 16 }
 };
 const ProtobufCMessageDescriptor nebiussim__v1__inject_fault_request__descriptor =
 {
@@ -956,7 +1008,7 @@ const ProtobufCMessageDescriptor nebiussim__v1__inject_fault_request__descriptor
   "Nebiussim__V1__InjectFaultRequest",
   "nebiussim.v1",
   sizeof(Nebiussim__V1__InjectFaultRequest),
-  12,
+  16,
   nebiussim__v1__inject_fault_request__field_descriptors,
   nebiussim__v1__inject_fault_request__field_indices_by_name,
   1,  nebiussim__v1__inject_fault_request__number_ranges,

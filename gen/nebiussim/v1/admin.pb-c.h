@@ -128,10 +128,19 @@ struct  Nebiussim__V1__InjectFaultRequest
    * Apply the request's effect first, then answer with the error (a reply lost after the server acted).
    */
   protobuf_c_boolean after_effect;
+  /*
+   * TokenExchangeService/Exchange only: after the JWT checks pass, answer OK with these three
+   * CreateTokenResponse fields taken as given (empty and zero included) instead of a real token,
+   * to test the client's checks of the answer.
+   */
+  protobuf_c_boolean override_token_response;
+  char *token_type;
+  int64_t expires_in;
+  char *access_token;
 };
 #define NEBIUSSIM__V1__INJECT_FAULT_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&nebiussim__v1__inject_fault_request__descriptor) \
-    , (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, 0, 0, 0, 0, (char *)protobuf_c_empty_string, 0, 0, 0, 0 }
+    , (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, 0, 0, 0, 0, (char *)protobuf_c_empty_string, 0, 0, 0, 0, 0, (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string }
 
 
 struct  Nebiussim__V1__ClearFaultsRequest

@@ -36,6 +36,12 @@ class Fault:
         self.operation_failure = req.operation_failure
         self.late_capacity_failure = req.late_capacity_failure
         self.after_effect = req.after_effect
+        self.override_token_response = req.override_token_response
+        self.token_type = req.token_type
+        self.expires_in = req.expires_in
+        self.access_token_set = bool(req.access_token)
+        # The planted token is never kept in describe()/GetState, like every token.
+        self._access_token = req.access_token
         self.counted = req.count > 0
         self.fired = 0
 
@@ -47,7 +53,11 @@ class Fault:
         return self.method == method
 
     def describe(self):
-        return {k: v for k, v in vars(self).items()}
+        return {k: v for k, v in vars(self).items() if not k.startswith("_")}
+
+    def token_response_fields(self):
+        """(token_type, expires_in, access_token) of an override_token_response fault."""
+        return self.token_type, self.expires_in, self._access_token
 
     def call_error(self, service):
         """The RpcError this fault answers the call with, or None if it does not fail the call."""
@@ -72,6 +82,9 @@ def validate(req):
         raise errors.invalid("nebiussim.v1.AdminService", "late_capacity_failure",
                              "only for %s (got method %r): nothing else would ever fire it"
                              % (" or ".join(LATE_CAPACITY_METHODS), req.method))
+    if req.override_token_response and req.method != EXCHANGE:
+        raise errors.invalid("nebiussim.v1.AdminService", "override_token_response",
+                             "only for %s" % EXCHANGE)
     if req.service_error:
         try:
             errors.fault_service_error("x", req.service_error, req.code, "", 0)

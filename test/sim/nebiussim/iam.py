@@ -3,7 +3,8 @@
 The exchange checks exactly what the real service documents: the three RFC 8693
 type strings, an RS256 JWT whose kid is a registered public key, iss == sub ==
 that key's service account, aud == the token service, exp in the future (at
-most ~1 h ahead) and iat not in the future (60 s skew). The signature is
+most ~1 h ahead; a JWT whose exp has passed is refused, with no grace) and iat
+not in the future (60 s skew). The signature is
 verified here with python3-cryptography. Tokens and JWTs are never logged.
 """
 import base64
@@ -105,7 +106,9 @@ def verify_jwt(st, jwt):
     exp, iat = claims.get("exp"), claims.get("iat")
     if not isinstance(exp, (int, float)) or isinstance(exp, bool):
         raise _unauth("exp claim missing")
-    if exp <= now - CLOCK_SKEW:
+    # No grace on exp: the client signs with exp = now + 1 min, so a refused
+    # JWT means a stale or replayed one, which a skew allowance would let in.
+    if exp <= now:
         raise _unauth("token expired")
     if exp > now + MAX_JWT_LIFETIME:
         raise _unauth("exp is too far in the future (at most 1 h)")
@@ -128,10 +131,16 @@ def exchange(st, call):
     if not req.subject_token:
         raise errors.invalid(EXCHANGE_SERVICE, "subject_token", "required")
     sa_id = verify_jwt(st, req.subject_token)
+    Response = protos.msg("nebius.iam.v1.CreateTokenResponse")
+    f = call.fault
+    if f is not None and f.override_token_response:
+        # A planted answer (admin InjectFault): tests of the client's checks.
+        token_type, expires_in, access_token = f.token_response_fields()
+        return Response(access_token=access_token, issued_token_type=ACCESS_TOKEN_TYPE, token_type=token_type,
+                        expires_in=expires_in)
     token = st.issue_token(sa_id)
-    return protos.msg("nebius.iam.v1.CreateTokenResponse")(
-        access_token=token, issued_token_type=ACCESS_TOKEN_TYPE, token_type="Bearer",
-        expires_in=int(st.config.token_ttl))
+    return Response(access_token=token, issued_token_type=ACCESS_TOKEN_TYPE, token_type="Bearer",
+                    expires_in=int(st.config.token_ttl))
 
 
 def authenticate(st, metadata):

@@ -174,7 +174,7 @@ class Simulator:
                     with st.lock:
                         st.requests.append({"method": method, "metadata": _redacted(md), "request": body,
                                             "code": code, "code_name": errors.code_name(code),
-                                            "time": time.time()})
+                                            "time": time.time(), "peer": context.peer()})
                         st.request_counts[method] += 1
             context.abort_with_status(status)
 

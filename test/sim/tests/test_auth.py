@@ -64,9 +64,28 @@ class TokenExchangeTest(SimTestCase):
     def test_expired_and_future_tokens(self):
         now = int(time.time())
         self.assertIn("expired", self.exchange_fails(make_jwt(self.sim.creds, now=now - 3600)))
+        # No grace period: a JWT that expired seconds ago is as dead as one from an hour ago.
+        self.assertIn("expired", self.exchange_fails(make_jwt(self.sim.creds, exp=now - 5)))
         self.assertIn("far in the future", self.exchange_fails(make_jwt(self.sim.creds, exp=now + 7200)))
         self.assertIn("iat", self.exchange_fails(make_jwt(self.sim.creds, iat=now + 600)))
         self.assertIn("iat", self.exchange_fails(make_jwt(self.sim.creds, iat=None)))
+
+    def test_planted_token_response(self):
+        exchange = "/nebius.iam.v1.TokenExchangeService/Exchange"
+        self.sim.admin("InjectFault", method=exchange, count=1, override_token_response=True, token_type="MAC",
+                       expires_in=-7, access_token="planted-token-value")
+        resp = self.sim.exchange(make_jwt(self.sim.creds))
+        self.assertEqual((resp.token_type, resp.expires_in, resp.access_token), ("MAC", -7, "planted-token-value"))
+        self.assertNotIn("planted-token-value", self.sim.admin("GetState").json)
+        # count=1: the next answer is a real one again
+        resp = self.sim.exchange(make_jwt(self.sim.creds))
+        self.assertEqual((resp.token_type, resp.expires_in), ("Bearer", 2))
+        # the JWT is still checked first
+        self.sim.admin("InjectFault", method=exchange, count=1, override_token_response=True, token_type="Bearer")
+        self.exchange_fails(make_jwt(self.sim.creds, h_alg="HS256"))
+        err, _ = self.assertRpcError(grpc.StatusCode.INVALID_ARGUMENT, self.sim.admin, "InjectFault",
+                                     method=GET_PROJECT, override_token_response=True)
+        self.assertIn("override_token_response", err.details())
 
     def test_wrong_audience(self):
         self.assertIn("aud", self.exchange_fails(make_jwt(self.sim.creds, aud="https://example.com")))
