@@ -143,8 +143,7 @@ START_TEST(auth_check_reports_subject_and_expiry)
     int before;
     time_t now = time(NULL);
 
-    if (sim.live)
-        return;
+    BN_SIM_ONLY(sim);
     before = exchange_count();
     ck_assert_msg(brev_auth_check(client, 0, &info) == 0, "%s", brev_error_message());
     ck_assert_str_eq(info->subject, "serviceaccount-sim0000000001");
@@ -173,8 +172,7 @@ START_TEST(unauthenticated_refreshes_once_and_retries_once)
     int before;
     json_t *log, *reqs;
 
-    if (sim.live)
-        return;
+    BN_SIM_ONLY(sim);
     ck_assert_int_eq(brev_auth_check(client, 0, &info), 0);
     brev_auth_info_free(info);
     before = exchange_count();
@@ -195,8 +193,7 @@ START_TEST(unauthenticated_twice_is_an_auth_error)
     brev_auth_info *info = NULL;
     Nebiussim__V1__InjectFaultRequest f = NEBIUSSIM__V1__INJECT_FAULT_REQUEST__INIT;
 
-    if (sim.live)
-        return;
+    BN_SIM_ONLY(sim);
     ck_assert_int_eq(brev_auth_check(client, 0, &info), 0);
     brev_auth_info_free(info);
     f.method = PROJECT_GET;
@@ -250,8 +247,7 @@ START_TEST(eight_threads_on_a_cold_cache_share_one_exchange)
     brev_client *c;
     int before;
 
-    if (sim.live)
-        return;
+    BN_SIM_ONLY(sim);
     before = exchange_count();
     c = new_client(NULL);
     run_threads(c, 8);
@@ -707,8 +703,7 @@ START_TEST(no_secret_reaches_the_log)
     Nebiussim__V1__InjectFaultRequest f = NEBIUSSIM__V1__INJECT_FAULT_REQUEST__INIT;
     char *pem, *text, *body_line, *nl;
 
-    if (sim.live)
-        return;
+    BN_SIM_ONLY(sim);
     /* a failed and retried call, a refused token, a refresh: everything that logs */
     ck_assert_int_eq(brev_auth_check(client, 1, &info), 0);
     f.method = PROJECT_GET;
@@ -751,8 +746,7 @@ START_TEST(fixed_iam_token_is_used_as_is)
     brev_auth_info *info = NULL;
     int before;
 
-    if (sim.live)
-        return;
+    BN_SIM_ONLY(sim);
     ck_assert_int_eq(brev_auth_check(client, 1, &info), 0);
     before = exchange_count();
     bn_test_client_options(&sim, &o);
@@ -808,8 +802,7 @@ START_TEST(token_is_refreshed_in_the_background_before_expiry)
     json_t *st;
     int exchanges;
 
-    if (short_sim.live)
-        return;
+    BN_SIM_ONLY(short_sim);
     log = bn_test_log_new();
     bn_test_client_options(&short_sim, &o);
     o.log = bn_test_log_fn;
@@ -846,8 +839,7 @@ START_TEST(failed_background_refresh_is_retried_and_calls_go_on)
     brev_auth_info *info = NULL;
     Nebiussim__V1__InjectFaultRequest f = NEBIUSSIM__V1__INJECT_FAULT_REQUEST__INIT;
 
-    if (short_sim.live)
-        return;
+    BN_SIM_ONLY(short_sim);
     log = bn_test_log_new();
     bn_test_client_options(&short_sim, &o);
     o.log = bn_test_log_fn;

@@ -41,8 +41,7 @@ static void client_down(void)
 
 #define SKIP_IF_LIVE()                                                                                               \
     do {                                                                                                             \
-        if (sim.live)                                                                                                \
-            return;                                                                                                  \
+        BN_SIM_ONLY(sim);                                                                                            \
     } while (0)
 
 static int project_get(brev_client *c, const char *id, Nebius__Iam__V1__Container **out)
@@ -198,8 +197,7 @@ START_TEST(project_found_from_tenant_and_region)
     brev_client *c = NULL;
     const char *project = NULL;
 
-    if (sim.live)
-        return;
+    BN_SIM_ONLY(sim);
     bn_test_client_options(&sim, &o);
     o.project_id = NULL;
     o.tenant_id = "tenant-sim0000000000";
@@ -235,8 +233,7 @@ START_TEST(client_reconnects_after_server_restart)
     brev_client *c;
     json_t *st;
 
-    if (sim.live)
-        return;
+    BN_SIM_ONLY(sim);
     ck_assert_int_eq(bn_test_sim_start(&own, NULL), 0);
     c = bn_test_client(&own);
     st = bn_test_state(c); /* admin calls need no token: the restarted sim has a new key */

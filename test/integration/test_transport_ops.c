@@ -84,8 +84,7 @@ START_TEST(waits_for_a_delayed_operation)
     bn_wait w = {0};
     char *id = NULL;
 
-    if (sim.live)
-        return;
+    BN_SIM_ONLY(sim);
     w.poll_ms = 50;
     w.timeout_ms = 20000;
     w.what = "create disk";
@@ -118,8 +117,7 @@ START_TEST(failed_operation_not_enough_resources_is_capacity)
     bn_wait w;
     char *id = NULL;
 
-    if (sim.live)
-        return;
+    BN_SIM_ONLY(sim);
     w = bn_client_wait(client, "create disk", 20000);
     inject_op_failure("not_enough_resources");
     ck_assert_int_eq(create_disk(client, "cap-disk", &w, &id), BREV_ECAPACITY);
@@ -139,8 +137,7 @@ START_TEST(failed_operation_quota_is_quota)
     bn_wait w;
     char *id = NULL;
 
-    if (sim.live)
-        return;
+    BN_SIM_ONLY(sim);
     w = bn_client_wait(client, "create disk", 20000);
     inject_op_failure("quota_failure");
     ck_assert_int_eq(create_disk(client, "quota-disk", &w, &id), BREV_EQUOTA);
@@ -154,8 +151,7 @@ START_TEST(progress_callback_cancels)
     bn_wait w = {0};
     char *id = NULL;
 
-    if (sim.live)
-        return;
+    BN_SIM_ONLY(sim);
     pl.cancel_after = 1;
     w.poll_ms = 50;
     w.what = "create disk";
@@ -174,8 +170,7 @@ START_TEST(wait_deadline_is_a_timeout)
     bn_wait w = {0};
     char *id = NULL;
 
-    if (sim.live)
-        return;
+    BN_SIM_ONLY(sim);
     w.poll_ms = 50;
     w.timeout_ms = 120; /* the op takes 300 ms */
     w.what = "create disk";
@@ -190,8 +185,7 @@ START_TEST(poll_errors_heal)
     bn_wait w;
     char *id = NULL;
 
-    if (sim.live)
-        return;
+    BN_SIM_ONLY(sim);
     w = bn_client_wait(client, "create disk", 30000);
     /* 4 failures: one poll call's 3 attempts, then the healing pause, then one more */
     f.method = OP_GET;
@@ -214,8 +208,7 @@ START_TEST(operations_are_polled_on_the_creating_service_endpoint)
     bn_wait w = {0};
     char *id = NULL;
 
-    if (sim.live)
-        return;
+    BN_SIM_ONLY(sim);
     /* everything but compute and the token service points at a dead address */
     snprintf(compute, sizeof compute, "compute=%s", sim.endpoint);
     snprintf(tokens, sizeof tokens, "tokens.iam=%s", sim.endpoint);
@@ -242,8 +235,7 @@ START_TEST(already_done_operation_needs_no_poll)
     Google__Rpc__Status ok = GOOGLE__RPC__STATUS__INIT;
     char *id = NULL;
 
-    if (sim.live)
-        return;
+    BN_SIM_ONLY(sim);
     op.id = "op-123";
     op.resource_id = "computedisk-123";
     op.status = &ok;

@@ -113,8 +113,7 @@ START_TEST(unavailable_twice_then_success_same_idempotency_key)
     json_t *log, *reqs;
     const char *key;
 
-    if (sim.live)
-        return;
+    BN_SIM_ONLY(sim);
     inject(DISK_CREATE, 14, 2, NULL, 0, NULL);
     ck_assert_msg(disk_create("retry-disk") == 0, "%s", brev_error_message());
 
@@ -141,8 +140,7 @@ END_TEST
 
 START_TEST(unavailable_five_times_fails_after_exactly_three_attempts)
 {
-    if (sim.live)
-        return;
+    BN_SIM_ONLY(sim);
     inject(DISK_CREATE, 14, 5, NULL, 0, "backend down");
     ck_assert_int_eq(disk_create("retry-disk"), BREV_EUNAVAILABLE);
     ck_assert_msg(strstr(brev_error_message(), "DiskService/Create: UNAVAILABLE: backend down") != NULL, "%s",
@@ -174,8 +172,7 @@ START_TEST(backoff_is_linear_with_jitter)
     unsigned waits[4];
     double t[3];
 
-    if (sim.live)
-        return;
+    BN_SIM_ONLY(sim);
     inject(PROJECT_GET, 14, 2, NULL, 0, NULL);
     ck_assert_int_eq(project_get(), 0);
     ck_assert_int_eq(logged_waits(waits, 4), 2);
@@ -206,8 +203,7 @@ static const struct {
 
 START_TEST(non_retryable_codes_are_sent_once)
 {
-    if (sim.live)
-        return;
+    BN_SIM_ONLY(sim);
     inject(PROJECT_GET, never_retried[_i].grpc, 5, NULL, 0, NULL);
     ck_assert_int_eq(project_get(), never_retried[_i].brev);
     ck_assert_int_eq(brev_error_last()->grpc_status, never_retried[_i].grpc);
@@ -219,8 +215,7 @@ END_TEST
 
 START_TEST(retry_type_nothing_stops_unavailable_retries)
 {
-    if (sim.live)
-        return;
+    BN_SIM_ONLY(sim);
     /* the sim attaches retry_type only with a ServiceError detail */
     inject(PROJECT_GET, 14, 5, "internal_error", 3 /* NOTHING */, NULL);
     ck_assert_int_eq(project_get(), BREV_EUNAVAILABLE);
@@ -230,8 +225,7 @@ END_TEST
 
 START_TEST(retry_type_call_retries_internal)
 {
-    if (sim.live)
-        return;
+    BN_SIM_ONLY(sim);
     inject(PROJECT_GET, 13, 2, "internal_error", 1 /* CALL */, NULL);
     ck_assert_msg(project_get() == 0, "%s", brev_error_message());
     ck_assert_int_eq(bn_test_request_count(client, PROJECT_GET), 3);
@@ -240,8 +234,7 @@ END_TEST
 
 START_TEST(resource_exhausted_quota_and_capacity_not_retried)
 {
-    if (sim.live)
-        return;
+    BN_SIM_ONLY(sim);
     inject(DISK_CREATE, 8, 5, "quota_failure", 0, NULL);
     ck_assert_int_eq(disk_create("q"), BREV_EQUOTA);
     ck_assert_int_eq(bn_test_request_count(client, DISK_CREATE), 1);
@@ -257,8 +250,7 @@ END_TEST
 
 START_TEST(resource_exhausted_rate_limit_is_retried)
 {
-    if (sim.live)
-        return;
+    BN_SIM_ONLY(sim);
     inject(PROJECT_GET, 8, 2, "too_many_requests", 0, NULL);
     ck_assert_msg(project_get() == 0, "%s", brev_error_message());
     ck_assert_int_eq(bn_test_request_count(client, PROJECT_GET), 3);
@@ -267,8 +259,7 @@ END_TEST
 
 START_TEST(unknown_52x_from_proxy_is_retried_plain_unknown_is_not)
 {
-    if (sim.live)
-        return;
+    BN_SIM_ONLY(sim);
     inject(PROJECT_GET, 2, 1, NULL, 0, "unexpected HTTP status code 523 (Origin Is Unreachable)");
     ck_assert_msg(project_get() == 0, "%s", brev_error_message());
     ck_assert_int_eq(bn_test_request_count(client, PROJECT_GET), 2);
@@ -289,8 +280,7 @@ START_TEST(slow_attempt_times_out_and_is_retried_within_overall_deadline)
     Nebius__Iam__V1__GetProjectRequest req = NEBIUS__IAM__V1__GET_PROJECT_REQUEST__INIT;
     ProtobufCMessage *resp = NULL;
 
-    if (sim.live)
-        return;
+    BN_SIM_ONLY(sim);
     bn_test_client_options(&sim, &o);
     o.retry.attempt_timeout_ms = 300;
     o.retry.call_timeout_ms = 5000;
@@ -319,8 +309,7 @@ START_TEST(never_retried_past_the_overall_deadline)
     ProtobufCMessage *resp = NULL;
     bn_call_options co = {0};
 
-    if (sim.live)
-        return;
+    BN_SIM_ONLY(sim);
     f.method = PROJECT_GET;
     f.hang = 1;
     ck_assert_int_eq(bn_test_fault(client, &f), 0);
