@@ -160,8 +160,13 @@ test-integration: all $(INTEG_BIN) certs pyproto
 	BUILD=$(BUILD) bash scripts/run-tests.sh integration
 
 # make check-one T=build/asan/test/unit/NAME
+# (with the sanitizer settings and suppressions of scripts/run-tests.sh)
 check-one: all tests certs pyproto
-	BREV_TEST_BUILD=$(BUILD) $(T)
+	BREV_TEST_BUILD=$(BUILD) \
+	ASAN_OPTIONS=$${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0:detect_stack_use_after_return=0} \
+	UBSAN_OPTIONS=$${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1} \
+	LSAN_OPTIONS=$${LSAN_OPTIONS:-suppressions=$(CURDIR)/test/lsan.supp:print_suppressions=0} \
+	GRPC_VERBOSITY=$${GRPC_VERBOSITY:-ERROR} $(T)
 
 # --- valgrind: the same suites without sanitizers, in one process -------
 VG_OBJ     := $(LIB_SRC:%.c=$(BUILD)/vg/obj/%.o) $(GEN_SRC:%.c=$(BUILD)/vg/obj/%.o)

@@ -94,7 +94,9 @@ typedef struct brev_client_options {
     unsigned keepalive_time_ms;    /**< default 60000 (servers refuse more frequent pings) */
     unsigned keepalive_timeout_ms; /**< default 10000 */
     unsigned poll_interval_ms;     /**< operation / state polling, default 1000 */
-    unsigned auth_timeout_ms;      /**< deadline of one token exchange, default 15000 */
+    unsigned auth_timeout_ms;      /**< deadline of one token exchange, default 15000; a call
+                                    * that needs a token waits no longer than its own
+                                    * deadline either */
 
     brev_log_fn log;
     void *log_payload;

@@ -59,13 +59,24 @@ BREV_EXTERN void brev_firewall_list_free(brev_firewall_list *list);
 
 /** Opens the rule on the cluster's security group (created if needed).
  * Adding the same rule twice creates nothing new and returns the same id.
- * *rule_id (may be NULL) gets the id; free it with brev_string_free. */
+ * *rule_id (may be NULL) gets the id; free it with brev_string_free.
+ * A failed or cancelled add takes back the security rules it made.
+ * Errors: BREV_EINVAL (client NULL, bad cluster id, bad ports/CIDRs/protocol),
+ * BREV_EPOLICY (the rule needs more security rules than
+ * BREV_FIREWALL_MAX_SECURITY_RULES), BREV_EPRECONDITION (a security group or
+ * security rule holding our name was not made by this library),
+ * BREV_ECANCELLED, and the call errors of <brev/instance.h>. */
 BREV_EXTERN int brev_firewall_add(brev_client *client, const char *cluster_id, const brev_firewall_rule *rule,
                                   char **rule_id);
 
-/** Removes exactly the security rules of that firewall rule. BREV_ENOTFOUND if none. */
+/** Removes exactly the security rules of that firewall rule.
+ * Errors: BREV_EINVAL, BREV_ENOTFOUND (the cluster has no group, or no such
+ * firewall rule), BREV_ECANCELLED, and the call errors. */
 BREV_EXTERN int brev_firewall_revoke(brev_client *client, const char *cluster_id, const char *rule_id);
 
+/** The cluster's firewall rules, read back from its security rules. Free
+ * with brev_firewall_list_free.
+ * Errors: BREV_EINVAL, BREV_ENOTFOUND (the cluster has no group), the call errors. */
 BREV_EXTERN int brev_firewall_list_rules(brev_client *client, const char *cluster_id, brev_firewall_list **out);
 
 /** A cluster: its security group and its instances. */
@@ -83,15 +94,21 @@ typedef struct brev_cluster_list {
 
 /** Gets the cluster's security group, creating it with the base rules (self,
  * egress) on first use. Two processes doing this at once end with one group.
- * *out may be NULL; free with brev_cluster_free. */
+ * *out may be NULL; free with brev_cluster_free.
+ * Errors: BREV_EINVAL (bad cluster id), BREV_EPRECONDITION (a group of that
+ * name exists that this library did not make), BREV_ECANCELLED, the call errors. */
 BREV_EXTERN int brev_cluster_ensure(brev_client *client, const char *cluster_id, brev_cluster **out);
 BREV_EXTERN void brev_cluster_free(brev_cluster *cluster);
 
+/** The project's clusters with their instance counts. Free with
+ * brev_cluster_list_free. Errors: BREV_EINVAL, the call errors. */
 BREV_EXTERN int brev_clusters_list(brev_client *client, brev_cluster_list **out);
 BREV_EXTERN void brev_cluster_list_free(brev_cluster_list *list);
 
-/** Deletes the cluster's security group and its rules. Refused with
- * BREV_EPRECONDITION while instances of the cluster exist. */
+/** Deletes the cluster's security group and its rules.
+ * Errors: BREV_EINVAL, BREV_ENOTFOUND (no such cluster), BREV_EPRECONDITION
+ * (instances of the cluster exist, or one joined while deleting: the group is
+ * kept), BREV_ECANCELLED, the call errors. */
 BREV_EXTERN int brev_cluster_delete(brev_client *client, const char *cluster_id);
 
 #ifdef __cplusplus

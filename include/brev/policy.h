@@ -46,7 +46,11 @@ typedef struct brev_audit_report {
     brev_finding *findings;
 } brev_audit_report;
 
-/** Audits one cluster. Free with brev_audit_report_free. */
+/** Audits one cluster: reads its group, rules, instances and boot disks back
+ * from the API. *out holds every finding (count 0: the cluster matches the
+ * policy); free with brev_audit_report_free.
+ * Errors: BREV_EINVAL (client or out NULL, bad cluster id), BREV_ENOMEM, and
+ * the call errors of <brev/instance.h>. */
 BREV_EXTERN int brev_policy_audit(brev_client *client, const char *cluster_id, brev_audit_report **out);
 BREV_EXTERN void brev_audit_report_free(brev_audit_report *report);
 

@@ -132,6 +132,23 @@ int brev_firewall_add(brev_client *client, const char *cluster_id, const brev_fi
     if (rc == BREV_OK)
         rc = bn_policy_rules_list(client, group_id, &existing);
     listed_before = rc == BREV_OK;
+    /* A rule holding one of our deterministic names without our label was
+     * not made for this firewall rule: its create would fail ALREADY_EXISTS,
+     * which counts as success, and the caller would be told a port is open
+     * as asked when the cloud holds something else. Refuse before creating. */
+    for (size_t k = 0; rc == BREV_OK && k < plan.count; k++) {
+        for (size_t i = 0; i < existing.count; i++) {
+            const char *fw = rule_label(existing.items[i], BN_POLICY_LABEL_FIREWALL_ID);
+            if (strcmp(rule_name(existing.items[i]), plan.rules[k].name) == 0 &&
+                (!fw || strcmp(fw, plan.rule.id) != 0)) {
+                rc = bn_err_set(BREV_EPRECONDITION,
+                                "security rule %s (%s) in group %s has this firewall rule's name but was not made "
+                                "for it; delete or rename it",
+                                rule_resource_id(existing.items[i]), plan.rules[k].name, group_id);
+                break;
+            }
+        }
+    }
     for (size_t k = 0; rc == BREV_OK && k < plan.count; k++) {
         int present = 0;
         for (size_t i = 0; i < existing.count && !present; i++) {

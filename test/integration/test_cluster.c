@@ -283,6 +283,38 @@ START_TEST(same_named_group_not_made_by_us_is_refused)
 }
 END_TEST
 
+/* A rule squatting on one of a firewall rule's deterministic names, not made
+ * for it: adding the firewall rule must not take the squatter for its own. */
+START_TEST(same_named_security_rule_not_made_by_us_is_refused)
+{
+    FX_SIM_ONLY();
+    brev_firewall_rule r = {8080, 8080, NULL, 0, BREV_PROTOCOL_TCP};
+    brev_cluster *c = NULL;
+    char *id = NULL, name[128], json[1024];
+
+    /* The id is a function of the rule alone: learn it on another cluster. */
+    ck_assert_int_eq(brev_firewall_add(fx_client, "fw-probe", &r, &id), BREV_OK);
+    ck_assert_int_eq(brev_cluster_ensure(fx_client, "fw-squat", &c), BREV_OK);
+    snprintf(name, sizeof name, "%s-0", id);
+    snprintf(json, sizeof json,
+             "{\"metadata\":{\"parent_id\":\"%s\",\"name\":\"%s\"},\"spec\":{\"access\":\"ALLOW\","
+             "\"protocol\":\"TCP\",\"ingress\":{\"source_cidrs\":[\"0.0.0.0/0\"],\"destination_ports\":[22]}},"
+             "\"status\":{\"state\":\"READY\"}}",
+             c->security_group_id, name);
+    char *squat = bn_test_mutate(fx_client, NULL, NULL, 0, "security_rule", json);
+    ck_assert_ptr_nonnull(squat);
+    int before = fx_count("security_rule", c->security_group_id);
+
+    ck_assert_int_eq(brev_firewall_add(fx_client, "fw-squat", &r, NULL), BREV_EPRECONDITION);
+    ck_assert_msg(strstr(brev_error_message(), squat) && strstr(brev_error_message(), "not made"), "%s",
+                  brev_error_message());
+    ck_assert_int_eq(fx_count("security_rule", c->security_group_id), before);
+    free(squat);
+    brev_string_free(id);
+    brev_cluster_free(c);
+}
+END_TEST
+
 /* A caller that asks to stop once, when told an operation is done (as a
  * Ctrl-C that lands during the last poll is answered): that operation is
  * over, so the stop must be honoured at the next one, before it is sent. */
@@ -678,6 +710,7 @@ int main(void)
     tcase_add_test(tc, concurrent_add_of_one_rule_creates_it_once);
     tcase_add_test(tc, invalid_cluster_ids_are_refused_before_any_call);
     tcase_add_test(tc, same_named_group_not_made_by_us_is_refused);
+    tcase_add_test(tc, same_named_security_rule_not_made_by_us_is_refused);
     tcase_add_test(tc, stop_asked_between_operations_sends_nothing_more);
     tcase_add_test(tc, stop_while_a_security_rule_is_created_leaves_none_of_the_rule);
     tcase_add_test(tc, list_shows_our_clusters_with_instance_counts);
