@@ -158,7 +158,10 @@ static int return_existing(create *c, Nebius__Compute__V1__Instance *inst, brev_
 
     bn_log(&c->client->logger, BREV_LOG_INFO, "create: ref_id %s already has instance %s (%s); returning it",
            c->o->ref_id, id, brev_lifecycle_name(now));
-    if (now == BREV_LIFECYCLE_PENDING && !c->o->no_wait) {
+    /* UNKNOWN is what a freshly created instance shows before the API fills
+     * in its status (the winner of a concurrent create, say): wait, as for
+     * PENDING; judge_running decides what its state turns into. */
+    if ((now == BREV_LIFECYCLE_PENDING || now == BREV_LIFECYCLE_UNKNOWN) && !c->o->no_wait) {
         rc = remaining(c, "waiting for the existing instance", &ms);
         if (rc == BREV_OK)
             rc = bn_instance_poll(c->client, id, "create instance", ms, 1, judge_running, &moved, NULL);

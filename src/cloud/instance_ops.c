@@ -47,8 +47,11 @@ static unsigned left_ms(double deadline)
 
 int brev_instance_get(brev_client *client, const char *instance_id, brev_instance **out)
 {
-    int rc = check_args(client, instance_id);
+    int rc;
 
+    if (out)
+        *out = NULL;
+    rc = check_args(client, instance_id);
     if (rc < 0)
         return rc;
     if (!out)

@@ -471,11 +471,56 @@ START_TEST(unspecified_state_is_unknown_and_waited_through)
 }
 END_TEST
 
+/* A create that finds its ref_id's instance before the API has filled in
+ * its status (the winner of a concurrent create) waits for it, as for
+ * PENDING, and returns it; it does not call it "unknown: start or
+ * terminate it". */
+START_TEST(create_finding_its_instance_unknown_waits_and_returns_it)
+{
+    brev_create_instance_options o;
+    brev_instance *in = NULL;
+    brev_client *c;
+    int seen = 0;
+    char *id;
+
+    IX_SIM_ONLY();
+    id = create_one("unspec-2", "unspec-2", NULL, NULL, 0);
+    free(bn_test_mutate(ix_client, id, "{\"status\":{\"state\":\"UNSPECIFIED\"}}", 0, NULL, NULL));
+    c = client_with_progress(recover_after_unspecified, &seen);
+    ix_opts(&o, "unspec-2", "unspec-2");
+    o.timeout_ms = 10000;
+    ck_assert_msg(brev_instance_create(c, &o, &in) == 0, "%s", brev_error_message());
+    ck_assert_str_eq(in->id, id);
+    ck_assert_int_eq(in->status, BREV_LIFECYCLE_RUNNING);
+    ck_assert_int_ge(seen, 2);
+    ck_assert_int_eq(ix_count("instance"), 1);
+    brev_instance_free(in);
+    brev_client_free(c);
+    free(id);
+}
+END_TEST
+
+/* Argument errors leave *out NULL, as the header promises. */
+START_TEST(get_with_bad_arguments_sets_out_to_null)
+{
+    brev_instance *in = (brev_instance *)&in; /* anything but NULL */
+
+    IX_SIM_ONLY();
+    ck_assert_int_eq(brev_instance_get(ix_client, "", &in), BREV_EINVAL);
+    ck_assert_ptr_null(in);
+    in = (brev_instance *)&in;
+    ck_assert_int_eq(brev_instance_get(NULL, "computeinstance-x", &in), BREV_EINVAL);
+    ck_assert_ptr_null(in);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("instance_ops");
     TCase *tc = ix_tcase("ops");
     tcase_add_test(tc, start_without_capacity_is_ecapacity);
+    tcase_add_test(tc, create_finding_its_instance_unknown_waits_and_returns_it);
+    tcase_add_test(tc, get_with_bad_arguments_sets_out_to_null);
     tcase_add_test(tc, start_falling_back_to_stopped_is_ecapacity_at_once);
     tcase_add_test(tc, wait_times_out);
     tcase_add_test(tc, wait_on_a_failed_instance_is_eprecondition);
