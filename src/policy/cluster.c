@@ -125,7 +125,20 @@ static int delete_rules(brev_client *client, const char *group_id, size_t *firew
 static int kept_after_rules_went(brev_client *client, const char *cluster_id, const char *group_id, size_t count,
                                  size_t firewall_lost)
 {
-    int rc = bn_policy_group_restore_base_rules(client, group_id);
+    int rc;
+
+    /* A repair, not a step of the delete: a stop asked now must not leave
+     * the new instance on a group without its self and egress rules. */
+    bn_client_cleanup_begin();
+    rc = bn_policy_group_restore_base_rules(client, group_id);
+    bn_client_cleanup_end();
+    if (firewall_lost > 0)
+        /* A terminate that releases the group still succeeds (its instance
+         * is gone), so say it where the caller's log sees it. */
+        bn_log(&client->logger, BREV_LOG_WARN,
+               "cluster %s: %zu security rule(s) of its firewall rules were deleted before instance(s) joined "
+               "group %s; add those firewall rules again",
+               cluster_id, firewall_lost, group_id);
     if (rc < 0)
         return bn_err_prefix("cluster %s gained an instance while its group %s was being deleted, and its self and "
                              "egress rules could not be put back",

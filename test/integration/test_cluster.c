@@ -695,6 +695,76 @@ START_TEST(instance_joining_while_rules_go_gets_the_base_rules_back)
 }
 END_TEST
 
+/* A caller that stops everything once the group's rules are gone (a Ctrl-C
+ * landing right then), and records what the library warns about. */
+typedef struct stop_after_rules {
+    int deleted;       /* "delete security rule" operations done */
+    int stopped;       /* times a stop was answered */
+    char warning[512]; /* the last WARN line */
+} stop_after_rules;
+
+static int stop_once_rules_are_gone(const brev_progress *p, void *payload)
+{
+    stop_after_rules *s = payload;
+    if (strcmp(p->what, "delete security rule") == 0 && strcmp(p->state, "done") == 0)
+        s->deleted++;
+    if (s->deleted >= 3 && strcmp(p->state, "done") != 0) {
+        s->stopped++;
+        return 1;
+    }
+    return 0;
+}
+
+static void keep_warning(brev_log_level level, const char *message, void *payload)
+{
+    stop_after_rules *s = payload;
+    if (level == BREV_LOG_WARN)
+        snprintf(s->warning, sizeof s->warning, "%s", message);
+}
+
+/* Putting the base rules back for an instance that joined while the rules
+ * went is a repair: a stop asked at that moment must not leave the instance
+ * on a group without them. And a release (what terminate does) that lost
+ * firewall rules that way warns about them, since it still succeeds. */
+START_TEST(base_rules_come_back_even_when_stopped_and_lost_firewall_rules_are_warned)
+{
+    FX_SIM_ONLY();
+    brev_cluster *c = NULL;
+    brev_firewall_rule r = {443, 443, NULL, 0, BREV_PROTOCOL_TCP};
+    stop_after_rules stop = {0, 0, ""};
+    brev_client_options co;
+    brev_client *other = NULL;
+
+    ck_assert_int_eq(brev_cluster_ensure(fx_client, "stop-join", &c), BREV_OK);
+    ck_assert_int_eq(brev_firewall_add(fx_client, "stop-join", &r, NULL), BREV_OK);
+    refuse_next("/nebius.vpc.v1.SecurityGroupService/Delete", 2);
+    bn_test_client_options(&fx_sim, &co);
+    co.progress = stop_once_rules_are_gone;
+    co.progress_payload = &stop;
+    co.log = keep_warning;
+    co.log_payload = &stop;
+    co.log_level = BREV_LOG_WARN;
+    ck_assert_int_eq(brev_client_new(&other, &co), BREV_OK);
+
+    delete_arg arg = {other, "stop-join", 1, -99, ""};
+    char *inst = join_during_delete(&arg, c->security_group_id, "SecurityRuleService/List",
+                                    "/nebius.vpc.v1.SecurityRuleService/Delete", "10.0.0.84");
+    ck_assert_msg(arg.rc == BREV_OK, "%s", arg.message); /* a release keeps a group in use */
+    char *self = fx_rule_named(c->security_group_id, "self");
+    char *egress = fx_rule_named(c->security_group_id, "egress-all");
+    ck_assert_msg(self && egress, "base rules not put back (stops answered: %d)", stop.stopped);
+    ck_assert_int_eq(fx_flow(inst, NULL, NULL, "8.8.8.8", "tcp", 443), 1);
+    ck_assert_msg(strstr(stop.warning, "1 security rule(s) of its firewall rules") != NULL, "warning: '%s'",
+                  stop.warning);
+    free(self);
+    free(egress);
+    free(bn_test_mutate(fx_client, inst, NULL, 1, NULL, NULL));
+    free(inst);
+    brev_client_free(other);
+    brev_cluster_free(c);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("cluster");
@@ -722,6 +792,7 @@ int main(void)
     tcase_add_test(tc, delete_is_refused_for_an_instance_that_joined_after_the_count);
     tcase_add_test(tc, delete_refused_with_no_instance_deletes_the_rules_first);
     tcase_add_test(tc, instance_joining_while_rules_go_gets_the_base_rules_back);
+    tcase_add_test(tc, base_rules_come_back_even_when_stopped_and_lost_firewall_rules_are_warned);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
