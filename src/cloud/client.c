@@ -323,31 +323,53 @@ void bn_client_cleanup_end(void)
 
 #define CREATE_WINDOW_S 60.0
 
-int bn_client_create_slot(brev_client *client, double *wait_s)
+static double mono_now(void)
 {
     struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+int bn_client_create_slot(brev_client *client, double *taken_at, double *wait_s)
+{
     double now;
+    size_t oldest = 0;
     int taken = 0;
 
     *wait_s = 0;
+    *taken_at = 0;
     if (!client->create_limit)
         return 1;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    now = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+    now = mono_now();
     pthread_mutex_lock(&client->rate_lock);
-    /* create_next is the oldest slot once the ring is full. */
-    if (client->create_count < client->create_limit ||
-        now - client->create_times[client->create_next] >= CREATE_WINDOW_S) {
-        client->create_times[client->create_next] = now;
-        client->create_next = (client->create_next + 1) % client->create_limit;
-        if (client->create_count < client->create_limit)
-            client->create_count++;
+    /* A slot is free when it was never taken (0), was given back (0), or left
+     * the window; the limit is small, so a scan is the simple way. */
+    for (size_t i = 1; i < client->create_limit; i++)
+        if (client->create_times[i] < client->create_times[oldest])
+            oldest = i;
+    if (client->create_times[oldest] == 0 || now - client->create_times[oldest] >= CREATE_WINDOW_S) {
+        client->create_times[oldest] = now;
+        *taken_at = now;
         taken = 1;
     } else {
-        *wait_s = client->create_times[client->create_next] + CREATE_WINDOW_S - now;
+        *wait_s = client->create_times[oldest] + CREATE_WINDOW_S - now;
     }
     pthread_mutex_unlock(&client->rate_lock);
     return taken;
+}
+
+void bn_client_create_slot_return(brev_client *client, double taken_at)
+{
+    if (!client->create_limit || taken_at == 0)
+        return;
+    pthread_mutex_lock(&client->rate_lock);
+    for (size_t i = 0; i < client->create_limit; i++) {
+        if (client->create_times[i] == taken_at) {
+            client->create_times[i] = 0;
+            break;
+        }
+    }
+    pthread_mutex_unlock(&client->rate_lock);
 }
 
 unsigned bn_client_call_ms(const brev_client *client, unsigned budget_ms)

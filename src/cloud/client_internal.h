@@ -24,11 +24,10 @@ struct brev_client {
     char *tenant_id;
     char *region;
     pthread_mutex_t lock; /* guards project_id resolution */
-    /* The create rate limit: when the last `create_limit` create slots were
-     * taken (monotonic seconds), a ring; guarded by rate_lock. */
+    /* The create rate limit: when each of the `create_limit` create slots
+     * was taken (monotonic seconds; 0 = free); guarded by rate_lock. */
     unsigned create_limit; /* 0 = none */
     double *create_times;
-    size_t create_count, create_next;
     pthread_mutex_t rate_lock;
 };
 
@@ -37,8 +36,12 @@ int bn_client_project(brev_client *client, const char **project_id);
 
 /* Takes a create slot (1) when fewer than the limit were taken in the last
  * 60 s, or there is no limit; else 0, with *wait_s the seconds until the
- * oldest leaves the window. */
-int bn_client_create_slot(brev_client *client, double *wait_s);
+ * oldest leaves the window. *taken_at identifies the slot taken (0: none). */
+int bn_client_create_slot(brev_client *client, double *taken_at, double *wait_s);
+
+/* Gives back the slot taken at taken_at: the create made nothing of its own
+ * (it returned a concurrent create's instance). */
+void bn_client_create_slot_return(brev_client *client, double taken_at);
 
 /* The deadline for one call that must end within budget_ms: the smaller of
  * the two, so one overall deadline (a terminate's) also bounds its calls. */

@@ -64,6 +64,7 @@ typedef struct create {
     Nebius__Compute__V1__Image *image;
     brev_cluster *cluster;
     int cluster_created; /* this create made the cluster's group */
+    double slot_taken_at; /* the rate-limit slot this create holds, 0 = none */
     char *subnet_id;
     char create_id[37]; /* this call's mark (BN_LABEL_CREATE_ID) */
     char *disk_id;      /* the boot disk this create uses, once known */
@@ -795,7 +796,7 @@ static int take_create_slot(create *c)
     double start = now_s(), wait_s;
     int logged = 0;
 
-    while (!bn_client_create_slot(c->client, &wait_s)) {
+    while (!bn_client_create_slot(c->client, &c->slot_taken_at, &wait_s)) {
         unsigned ms = 0;
         bn_wait w;
         int rc = remaining(c, "waiting for the client's create rate limit", &ms);
@@ -842,6 +843,9 @@ static int join_peer(create *c, Nebius__Compute__V1__Instance *peer, brev_instan
         bn_client_cleanup_end();
         bn_log(&c->client->logger, strstr(notes, "NOT") ? BREV_LOG_WARN : BREV_LOG_INFO, "create: %s", notes);
     }
+    /* The winner's create is the one that counts against the rate limit. */
+    bn_client_create_slot_return(c->client, c->slot_taken_at);
+    c->slot_taken_at = 0;
     /* What is left is the winner's: a failure from here on deletes none of it. */
     free(c->disk_id);
     c->disk_id = NULL;

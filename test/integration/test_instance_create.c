@@ -237,6 +237,56 @@ START_TEST(concurrent_creates_on_one_client_make_one_instance)
 }
 END_TEST
 
+/* The losers of a concurrent create return the winner's instance: they give
+ * back the rate-limit slot they took, so only the winner's create counts
+ * (client.h, max_creates_per_minute). */
+START_TEST(concurrent_losers_give_back_their_rate_limit_slot)
+{
+    brev_create_instance_options o, more;
+    brev_client_options co;
+    brev_client *c = NULL;
+    brev_instance *in = NULL;
+    pthread_barrier_t start;
+    pthread_t t[3];
+    racer r[3];
+
+    IX_SIM_ONLY();
+    bn_test_client_options(&ix_sim, &co);
+    co.max_creates_per_minute = 3;
+    ck_assert_int_eq(brev_client_new(&c, &co), 0);
+    ix_opts(&o, "slot-race", "slot-race");
+    pthread_barrier_init(&start, NULL, 3);
+    for (int i = 0; i < 3; i++) {
+        memset(&r[i], 0, sizeof r[i]);
+        r[i].client = c;
+        r[i].opts = &o;
+        r[i].start = &start;
+        ck_assert_int_eq(pthread_create(&t[i], NULL, race_create, &r[i]), 0);
+    }
+    for (int i = 0; i < 3; i++)
+        pthread_join(t[i], NULL);
+    pthread_barrier_destroy(&start);
+    for (int i = 0; i < 3; i++) {
+        ck_assert_msg(r[i].rc == 0, "call %d: %s", i, r[i].err);
+        free(r[i].id);
+    }
+    ck_assert_int_eq(ix_count("instance"), 1);
+    /* one slot used: two more creates begin at once */
+    for (int i = 0; i < 2; i++) {
+        char name[32];
+        snprintf(name, sizeof name, "slot-more-%d", i);
+        ix_opts(&more, name, name);
+        more.timeout_ms = 5000;
+        more.no_wait = 1;
+        ck_assert_msg(brev_instance_create(c, &more, &in) == 0, "create %d after the race: %s", i,
+                      brev_error_message());
+        brev_instance_free(in);
+        in = NULL;
+    }
+    brev_client_free(c);
+}
+END_TEST
+
 /* One injected failure per step; the expected code; nothing left after. */
 typedef struct step_fault {
     const char *method;
@@ -718,6 +768,7 @@ static Suite *suite(void)
     tcase_add_loop_test(tc, concurrent_creates_of_one_ref_id_make_one_instance, 0,
                         (int)(sizeof staggers_ms / sizeof staggers_ms[0]));
     tcase_add_test(tc, concurrent_creates_on_one_client_make_one_instance);
+    tcase_add_test(tc, concurrent_losers_give_back_their_rate_limit_slot);
     suite_add_tcase(s, tc);
     tc = ix_tcase("rollback");
     tcase_add_loop_test(tc, failure_at_each_step_leaves_nothing, 0, (int)(sizeof steps / sizeof steps[0]));
