@@ -471,6 +471,37 @@ START_TEST(unspecified_state_is_unknown_and_waited_through)
 }
 END_TEST
 
+/* One deadline for the whole stop: a Stop call that took most of the budget
+ * leaves its operation only the rest, not a fresh budget of its own. */
+START_TEST(a_slow_stop_call_leaves_its_operation_only_the_rest_of_the_budget)
+{
+    Nebiussim__V1__InjectFaultRequest f = NEBIUSSIM__V1__INJECT_FAULT_REQUEST__INIT;
+    struct timespec t0, t1;
+    double took;
+    char *id;
+
+    IX_SIM_ONLY();
+    id = create_one("one-deadline", "one-deadline", NULL, NULL, 0);
+    f.method = "/nebius.compute.v1.InstanceService/Stop";
+    f.latency_ms = 1500;
+    f.count = 1;
+    ck_assert_int_eq(bn_test_fault(ix_client, &f), 0);
+    f.method = "/nebius.common.v1.OperationService/Get";
+    f.latency_ms = 4000;
+    f.count = 20;
+    ck_assert_int_eq(bn_test_fault(ix_client, &f), 0);
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    ck_assert_int_eq(brev_instance_stop(ix_client, id, 2000), BREV_ETIMEOUT);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    took = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+    /* the budget plus at most one poll's minimum call time; a fresh 2 s
+     * budget for the operation would end after 3.5 s */
+    ck_assert_msg(took < 3.2, "a 2000 ms stop took %.1f s: %s", took, brev_error_message());
+    bn_test_clear_faults(ix_client);
+    free(id);
+}
+END_TEST
+
 /* A create that finds its ref_id's instance before the API has filled in
  * its status (the winner of a concurrent create) waits for it, as for
  * PENDING, and returns it; it does not call it "unknown: start or
@@ -520,6 +551,7 @@ static Suite *suite(void)
     TCase *tc = ix_tcase("ops");
     tcase_add_test(tc, start_without_capacity_is_ecapacity);
     tcase_add_test(tc, create_finding_its_instance_unknown_waits_and_returns_it);
+    tcase_add_test(tc, a_slow_stop_call_leaves_its_operation_only_the_rest_of_the_budget);
     tcase_add_test(tc, get_with_bad_arguments_sets_out_to_null);
     tcase_add_test(tc, start_falling_back_to_stopped_is_ecapacity_at_once);
     tcase_add_test(tc, wait_times_out);
