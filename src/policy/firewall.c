@@ -28,7 +28,7 @@ static const char *rule_resource_id(const ProtobufCMessage *msg)
 }
 
 static int create_planned(brev_client *client, const char *group_id, const bn_fw_plan *plan,
-                          const bn_fw_security_rule *r, char **created_id)
+                          const bn_fw_security_rule *r, const char *add_id, char **created_id)
 {
     Nebius__Vpc__V1__SecurityRuleSpec spec = NEBIUS__VPC__V1__SECURITY_RULE_SPEC__INIT;
     Nebius__Vpc__V1__RuleIngress in = NEBIUS__VPC__V1__RULE_INGRESS__INIT;
@@ -46,6 +46,8 @@ static int create_planned(brev_client *client, const char *group_id, const bn_fw
                             port_text,
                             BN_POLICY_LABEL_PROTOCOL,
                             brev_protocol_name(plan->rule.protocol),
+                            BN_POLICY_LABEL_ADD_ID,
+                            add_id,
                             NULL};
 
     bn_fw_port_text(plan->rule.from_port, plan->rule.to_port, port_text, sizeof port_text);
@@ -68,12 +70,11 @@ static int create_planned(brev_client *client, const char *group_id, const bn_fw
 /* Takes back what this add made: the security rules whose ids came back,
  * and the one whose create was sent but failed or was cancelled while
  * waiting (inflight, NULL if none), which may exist anyway and has no id
- * here: it is found by its deterministic name. A same-named rule that was
- * there before this call, or that a concurrent add made, is left alone
- * (the create of a rule that exists fails with ALREADY_EXISTS, which counts as
- * success and is never in flight). */
+ * here: it is found by its deterministic name and this call's add id. A
+ * same-named rule that was there before this call, or that a concurrent add
+ * made (another add id), is left alone. */
 static void undo_add(brev_client *client, const char *group_id, const bn_msg_list *before, const char *inflight,
-                     char *const *created, size_t n_created)
+                     const char *add_id, char *const *created, size_t n_created)
 {
     bn_msg_list now = {0};
     const char **ids = calloc(n_created + 1, sizeof *ids);
@@ -88,7 +89,9 @@ static void undo_add(brev_client *client, const char *group_id, const bn_msg_lis
             int was_there = 0;
             for (size_t j = 0; j < before->count && !was_there; j++)
                 was_there = strcmp(rule_name(before->items[j]), inflight) == 0;
-            if (!was_there && strcmp(rule_name(now.items[i]), inflight) == 0 && *rule_resource_id(now.items[i])) {
+            const char *maker = rule_label(now.items[i], BN_POLICY_LABEL_ADD_ID);
+            if (!was_there && strcmp(rule_name(now.items[i]), inflight) == 0 && *rule_resource_id(now.items[i]) &&
+                maker && strcmp(maker, add_id) == 0) {
                 ids[n++] = rule_resource_id(now.items[i]);
                 break;
             }
@@ -110,6 +113,7 @@ int brev_firewall_add(brev_client *client, const char *cluster_id, const brev_fi
     size_t n_created = 0;
     int listed_before = 0; /* creates were sent only after the rules were listed */
     const char *inflight = NULL;
+    char add_id[37];
     int rc;
 
     if (rule_id_out)
@@ -123,6 +127,10 @@ int brev_firewall_add(brev_client *client, const char *cluster_id, const brev_fi
     rc = bn_fw_compile(rule, &plan);
     if (rc < 0)
         return rc;
+    if (bn_uuid4(add_id) != 0) {
+        bn_fw_plan_free(&plan);
+        return bn_err_set(BREV_ERROR, "no randomness for the add's id");
+    }
     created = calloc(plan.count, sizeof *created);
     if (!created) {
         bn_fw_plan_free(&plan);
@@ -156,7 +164,7 @@ int brev_firewall_add(brev_client *client, const char *cluster_id, const brev_fi
             present = fw && strcmp(fw, plan.rule.id) == 0 && strcmp(rule_name(existing.items[i]), plan.rules[k].name) == 0;
         }
         if (!present) {
-            rc = create_planned(client, group_id, &plan, &plan.rules[k], &created[n_created]);
+            rc = create_planned(client, group_id, &plan, &plan.rules[k], add_id, &created[n_created]);
             if (created[n_created])
                 n_created++;
             else if (rc < 0)
@@ -169,7 +177,7 @@ int brev_firewall_add(brev_client *client, const char *cluster_id, const brev_fi
         brev_error saved;
         bn_err_save(&saved);
         bn_client_cleanup_begin();
-        undo_add(client, group_id, &existing, inflight, created, n_created);
+        undo_add(client, group_id, &existing, inflight, add_id, created, n_created);
         bn_client_cleanup_end();
         bn_err_restore(&saved);
     }

@@ -19,6 +19,7 @@
 #define BN_POLICY_LABEL_FIREWALL_ID "brev-firewall-id" /* "fw-..." */
 #define BN_POLICY_LABEL_PORTS "brev-firewall-ports"   /* "80", "8000-8010", "all" */
 #define BN_POLICY_LABEL_PROTOCOL "brev-firewall-protocol" /* brev_protocol_name() */
+#define BN_POLICY_LABEL_ADD_ID "brev-add-id"          /* the brev_firewall_add call that made the rule */
 
 /* Deterministic rule names: a second creator collides (ALREADY_EXISTS)
  * instead of adding a duplicate. */

@@ -765,6 +765,76 @@ START_TEST(base_rules_come_back_even_when_stopped_and_lost_firewall_rules_are_wa
 }
 END_TEST
 
+typedef struct rival_arg {
+    brev_client *client;
+    const char *cluster;
+    const brev_firewall_rule *rule;
+    int rc;
+} rival_arg;
+
+static void *run_rival_add(void *p)
+{
+    rival_arg *a = p;
+    a->rc = brev_firewall_add(a->client, a->cluster, a->rule, NULL);
+    return NULL;
+}
+
+/* Two adds of one rule: ours fails while its security rule is in flight, and
+ * the other add's rule of the same name is in place by then. Our rollback
+ * takes back only what this call made: the other add's rule stays. */
+START_TEST(a_failed_add_leaves_a_concurrent_adds_rule_alone)
+{
+    FX_SIM_ONLY();
+    brev_firewall_rule r = {8443, 8443, NULL, 0, BREV_PROTOCOL_TCP};
+    brev_cluster *c = NULL;
+    char *id = NULL, json[1024];
+
+    ck_assert_int_eq(brev_firewall_add(fx_client, "fw-id-probe", &r, &id), BREV_OK);
+    ck_assert_int_eq(brev_cluster_ensure(fx_client, "fw-rival", &c), BREV_OK);
+    /* How many rule listings an add makes before its first create (the
+     * request log counts a call once it is answered). */
+    brev_firewall_rule warmup = {9000, 9000, NULL, 0, BREV_PROTOCOL_TCP};
+    json_decref(bn_test_requests(fx_client, NULL, 1));
+    ck_assert_int_eq(brev_firewall_add(fx_client, "fw-rival", &warmup, NULL), BREV_OK);
+    int lists = bn_test_request_count(fx_client, "SecurityRuleService/List");
+    ck_assert_int_ge(lists, 1);
+    Nebiussim__V1__InjectFaultRequest f = NEBIUSSIM__V1__INJECT_FAULT_REQUEST__INIT;
+    f.method = "/nebius.vpc.v1.SecurityRuleService/Create";
+    f.code = 7; /* PERMISSION_DENIED, after a pause that holds the create in flight */
+    f.latency_ms = 1500;
+    f.count = 1;
+    ck_assert_int_eq(bn_test_fault(fx_client, &f), 0);
+    json_decref(bn_test_requests(fx_client, NULL, 1)); /* clear the request log */
+
+    brev_client *other = bn_test_client(&fx_sim);
+    rival_arg arg = {other, "fw-rival", &r, -99};
+    pthread_t t;
+    ck_assert_int_eq(pthread_create(&t, NULL, run_rival_add, &arg), 0);
+    for (int i = 0; i < 1000 && bn_test_request_count(fx_client, "SecurityRuleService/List") < lists; i++)
+        usleep(2000);
+    ck_assert_int_ge(bn_test_request_count(fx_client, "SecurityRuleService/List"), lists);
+    ck_assert_int_eq(bn_test_request_count(fx_client, "SecurityRuleService/Create"), 0);
+    /* the rival add's rule lands while ours is in flight (held 1.5 s) */
+    snprintf(json, sizeof json,
+             "{\"metadata\":{\"parent_id\":\"%s\",\"name\":\"%s-0\",\"labels\":{\"brev-managed\":\"true\","
+             "\"brev-rule\":\"firewall\",\"brev-firewall-id\":\"%s\",\"brev-add-id\":\"rival\"}},"
+             "\"spec\":{\"access\":\"ALLOW\",\"protocol\":\"TCP\",\"ingress\":{\"source_cidrs\":[\"0.0.0.0/0\"],"
+             "\"destination_ports\":[8443]}},\"status\":{\"state\":\"READY\"}}",
+             c->security_group_id, id, id);
+    char *rival = bn_test_mutate(fx_client, NULL, NULL, 0, "security_rule", json);
+    ck_assert_ptr_nonnull(rival);
+    pthread_join(t, NULL);
+    ck_assert_int_eq(arg.rc, BREV_EPERM);
+    json_t *state = bn_test_state(fx_client);
+    ck_assert_msg(resource_of(state, rival) != NULL, "the rival add's rule %s was deleted by our rollback", rival);
+    json_decref(state);
+    free(rival);
+    brev_string_free(id);
+    brev_client_free(other);
+    brev_cluster_free(c);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("cluster");
@@ -781,6 +851,7 @@ int main(void)
     tcase_add_test(tc, invalid_cluster_ids_are_refused_before_any_call);
     tcase_add_test(tc, same_named_group_not_made_by_us_is_refused);
     tcase_add_test(tc, same_named_security_rule_not_made_by_us_is_refused);
+    tcase_add_test(tc, a_failed_add_leaves_a_concurrent_adds_rule_alone);
     tcase_add_test(tc, stop_asked_between_operations_sends_nothing_more);
     tcase_add_test(tc, stop_while_a_security_rule_is_created_leaves_none_of_the_rule);
     tcase_add_test(tc, list_shows_our_clusters_with_instance_counts);
