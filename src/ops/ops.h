@@ -12,6 +12,8 @@ typedef struct bn_wait {
     const char *what;          /* for progress and messages, e.g. "create disk" */
     brev_progress_fn progress; /* may be NULL; non-zero return = stop (BREV_ECANCELLED) */
     void *payload;
+    long long started_ms;      /* when the deadline's clock started (monotonic ms; bn_op_call sets it
+                                * to before its call); 0 = when the wait begins */
 } bn_wait;
 
 /* Waits until op is done. BREV_OK when its status is OK; otherwise the status

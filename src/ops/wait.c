@@ -92,7 +92,7 @@ int bn_op_wait(bn_rpc *rpc, const ProtobufCServiceDescriptor *svc, const Nebius_
     unsigned poll_ms = wait && wait->poll_ms ? wait->poll_ms : DEFAULT_POLL_MS;
     unsigned timeout_ms = wait ? wait->timeout_ms : 0;
     const char *what = wait && wait->what ? wait->what : "operation";
-    long long started = now_ms();
+    long long started = wait && wait->started_ms ? wait->started_ms : now_ms();
     double heal_ms = HEAL_FIRST_MS;
     char *op_id;
     int rc;
@@ -187,6 +187,7 @@ int bn_op_call(bn_rpc *rpc, const ProtobufCServiceDescriptor *svc, const char *m
                const bn_call_options *opts, const bn_wait *wait, char **resource_id)
 {
     ProtobufCMessage *resp = NULL;
+    bn_wait rest;
     int rc;
 
     if (resource_id)
@@ -200,23 +201,19 @@ int bn_op_call(bn_rpc *rpc, const ProtobufCServiceDescriptor *svc, const char *m
         report(wait, wait->what ? wait->what : "operation", "", "starting", now_ms()))
         return bn_err_set(BREV_ECANCELLED, "%s: cancelled before it was sent (nothing new was started)",
                           wait->what ? wait->what : "operation");
-    long long sent = now_ms();
-    bn_wait rest;
-
+    /* The wait's deadline covers the call that starts the operation too: a
+     * slow answer leaves the operation less time, not the caller more. */
+    if (wait && !wait->started_ms) {
+        rest = *wait;
+        rest.started_ms = now_ms();
+        wait = &rest;
+    }
     rc = bn_rpc_call(rpc, svc, method, req, &resp, opts);
     if (rc)
         return rc;
     if (resp->descriptor != &nebius__common__v1__operation__descriptor) {
         protobuf_c_message_free_unpacked(resp, NULL);
         return bn_err_set(BREV_EINVAL, "%s/%s does not return an operation", svc->short_name, method);
-    }
-    /* The wait's deadline covers the call that started the operation too: a
-     * slow answer leaves the operation less time, not the caller more. */
-    if (wait && wait->timeout_ms) {
-        long long used = now_ms() - sent;
-        rest = *wait;
-        rest.timeout_ms = used >= (long long)wait->timeout_ms ? 1u : wait->timeout_ms - (unsigned)used;
-        wait = &rest;
     }
     rc = bn_op_wait(rpc, svc, (Nebius__Common__V1__Operation *)resp, wait, resource_id);
     protobuf_c_message_free_unpacked(resp, NULL);
