@@ -23,8 +23,9 @@ check() { # DESCRIPTION COMMAND...
 # ---------------------------------------------------------------- fixtures
 
 # make_repo DIR: the files update-protos.sh works on, plus a Makefile whose
-# `lib` compiles gen/ (or fails when FAIL_LIB is set) and whose `test` must
-# never run here (every call passes --no-test).
+# `lib` compiles gen/ (or fails when FAIL_LIB is set) and whose `test` leaves
+# test-ran and passes only when TEST_OK is set (the real `make test` is too
+# long to run from here).
 make_repo() {
   mkdir -p "$1/scripts"
   cp -a "$root/proto" "$root/gen" "$1/"
@@ -38,7 +39,8 @@ lib:
 	  gcc -std=c11 -c -Igen $$(pkg-config --cflags libprotobuf-c) $$f -o /dev/null; done
 	@touch lib-built
 test:
-	@echo "fixture: make test must not run"; touch test-ran; exit 1
+	@touch test-ran
+	@if [ -n "$$TEST_OK" ]; then echo "fixture: make test passes"; else echo "fixture: make test fails"; exit 1; fi
 EOF
 }
 
@@ -187,6 +189,21 @@ check "make test did not run (--no-test)" test ! -e "$repo/test-ran"
 check "no work directory left behind" bash -c '! ls -d "$1"/.update-protos.* 2>/dev/null' _ "$repo"
 check "running again is a no-op" bash -c \
   'out=$(bash "$1/scripts/update-protos.sh" --no-test "$2" 2>&1) && grep -q "schema diff: 0 added, 0 removed, 0 changed, 0 errors" <<<"$out"' _ "$repo" "$good"
+
+# The last step: make test. Passing, the update stands (exit 0); failing, the
+# update is kept for the developer to fix, and the exit status says so (5).
+repo=$tmp/repo-tested
+make_repo "$repo"
+out=$(TEST_OK=1 bash "$repo/scripts/update-protos.sh" "$good" 2>&1); status=$?
+check "with make test passing, the update exits 0" test "$status" -eq 0
+check "make test ran after the build" bash -c 'test -e "$1/test-ran" && test -e "$1/lib-built"' _ "$repo"
+check "the tested update is in proto/" grep -q 'probe = 40' "$repo/proto/nebius/compute/v1/instance.proto"
+repo=$tmp/repo-test-fails
+make_repo "$repo"
+out=$(bash "$repo/scripts/update-protos.sh" "$good" 2>&1); status=$?
+check "with make test failing, the update exits 5" test "$status" -eq 5
+check "it says make test failed and the update is kept" grep -q 'make test failed; the update is kept' <<<"$out"
+check "the kept update is in proto/" grep -q 'probe = 40' "$repo/proto/nebius/compute/v1/instance.proto"
 
 # ---------------------------------------------------------------- refusals
 
