@@ -5,6 +5,7 @@
 #include "cli.h"
 #include "output.h"
 #include "progress.h"
+#include "util.h"
 
 static const arg_spec no_options[] = {
     {NULL, 0, NULL, NULL},
@@ -65,17 +66,12 @@ static void report_cluster_left(brev_client *client, const char *cluster)
                    brev_error_message());
         return;
     }
-    int found = 0;
-    for (size_t i = 0; i < list->count; i++) {
-        const brev_cluster *c = &list->items[i];
-        if (strcmp(c->id, cluster) != 0)
-            continue;
-        found = 1;
+    const brev_cluster *c = cli_cluster_find(list, cluster);
+    if (c)
         cli_errorf("cluster %s still exists (security group %s, %zu instance%s); its deletion may still be under "
                    "way: check with brev-nebius cluster list, or delete it again with: brev-nebius cluster delete %s",
                    c->id, c->security_group_id, c->instance_count, c->instance_count == 1 ? "" : "s", c->id);
-    }
-    if (!found)
+    else
         cli_errorf("cluster %s has no security group any more: nothing of it is left", cluster);
     brev_cluster_list_free(list);
 }

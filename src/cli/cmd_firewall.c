@@ -6,6 +6,7 @@
 #include "cli.h"
 #include "output.h"
 #include "progress.h"
+#include "util.h"
 
 /* "22", "8000-8100" or "all" (from = to = 0). */
 static int parse_ports(const char *spec, int *from, int *to)
@@ -93,16 +94,12 @@ static void report_firewall_left(brev_client *client, const char *cluster, const
     format_ports(from, to, port_text, sizeof port_text);
     brev_cluster_list *clusters = NULL;
     if (brev_clusters_list(client, &clusters) == BREV_OK) {
-        int found = 0;
-        for (size_t i = 0; i < clusters->count; i++) {
-            const brev_cluster *c = &clusters->items[i];
-            if (strcmp(c->id, cluster) != 0)
-                continue;
-            found = 1;
+        const brev_cluster *c = cli_cluster_find(clusters, cluster);
+        int found = c != NULL;
+        if (c)
             cli_errorf("cluster %s exists (security group %s, %zu instance%s)", c->id, c->security_group_id,
                        c->instance_count, c->instance_count == 1 ? "" : "s");
-        }
-        if (!found)
+        else
             cli_errorf("cluster %s has no security group: nothing of the rule exists", cluster);
         brev_cluster_list_free(clusters);
         if (!found)

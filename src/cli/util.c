@@ -112,3 +112,11 @@ char *cli_trim(char *s)
     s[n] = '\0';
     return s;
 }
+
+const brev_cluster *cli_cluster_find(const brev_cluster_list *list, const char *id)
+{
+    for (size_t i = 0; list && i < list->count; i++)
+        if (strcmp(list->items[i].id, id) == 0)
+            return &list->items[i];
+    return NULL;
+}

@@ -5,6 +5,8 @@
 
 #include <stddef.h>
 
+#include <brev/firewall.h>
+
 /* Reads a whole file (at most max_bytes) into a NUL-terminated buffer.
  * Returns 0, or -1 with err naming the file and the reason. */
 int cli_read_file(const char *path, size_t max_bytes, char **out, size_t *len, char *err, size_t errlen);
@@ -17,5 +19,8 @@ void cli_json_secure_alloc(void);
 
 /* Strips leading and trailing whitespace in place; returns s. */
 char *cli_trim(char *s);
+
+/* The cluster with that id in list, or NULL. */
+const brev_cluster *cli_cluster_find(const brev_cluster_list *list, const char *id);
 
 #endif
