@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the test suites and prints one closing line "N passed, M failed".
 #   scripts/run-tests.sh all|unit|integration|SUITE...
-# Suites: gen wire unit integration live-rehearsal sim cli update-protos examples install
+# Suites: gen wire unit integration live-rehearsal sim cli update-protos examples install docs
 # Each suite's own output is shown; counts come from its summary line
 # (Check's "Checks: N, Failures: F, Errors: E", unittest's "Ran N tests",
 # or a plain "N passed, M failed").
@@ -90,6 +90,7 @@ suite() {
     update-protos) [ -f test/update-protos/run.sh ] && run update-protos bash test/update-protos/run.sh ;;
     examples)     [ -f examples/run.sh ] && run examples bash examples/run.sh "$BUILD" ;;
     install)      [ -f test/install/run.sh ] && run install bash test/install/run.sh "$BUILD" ;;
+    docs)         [ -f test/docs/run.sh ] && run docs bash test/docs/run.sh ;;
     *) echo "run-tests: unknown suite $1" >&2; exit 2 ;;
   esac
   return 0
@@ -104,7 +105,7 @@ else
 fi
 export BREV_TEST_LIVE_NOTED=1
 if [ $# -eq 0 ] || [ "$1" = all ]; then
-  set -- gen wire unit integration live-rehearsal sim cli update-protos examples install
+  set -- gen wire unit integration live-rehearsal sim cli update-protos examples install docs
 fi
 for s in "$@"; do suite "$s"; done
 
