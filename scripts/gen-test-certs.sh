@@ -54,8 +54,10 @@ make_leaf() { # name ca san
 }
 
 make_sa_key() { # name
-    # Keep an existing key only while openssl can still read it as an RSA key.
-    if [ -s "$out/$1.key" ] && openssl pkey -in "$out/$1.key" -noout >/dev/null 2>&1; then
+    # Keep an existing key only while it is still an RSA key of 2048 bits or
+    # more (what the sim accepts); anything else is made anew.
+    if [ -s "$out/$1.key" ] && openssl rsa -in "$out/$1.key" -noout -text 2>/dev/null |
+        grep -qE 'Private-Key: \((2048|3072|4096) bit'; then
         return 0
     fi
     # Written under a temporary name and moved, so an interrupted run leaves no half key.

@@ -74,6 +74,10 @@ class TokenExchangeTest(SimTestCase):
         exchange = "/nebius.iam.v1.TokenExchangeService/Exchange"
         self.sim.admin("InjectFault", method=exchange, count=1, override_token_response=True, token_type="MAC",
                        expires_in=-7, access_token="planted-token-value")
+        # While the fault waits, the state shows it without the planted token.
+        waiting = self.sim.admin("GetState").json
+        self.assertIn("override_token_response", waiting)
+        self.assertNotIn("planted-token-value", waiting)
         resp = self.sim.exchange(make_jwt(self.sim.creds))
         self.assertEqual((resp.token_type, resp.expires_in, resp.access_token), ("MAC", -7, "planted-token-value"))
         self.assertNotIn("planted-token-value", self.sim.admin("GetState").json)

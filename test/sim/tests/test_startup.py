@@ -131,6 +131,15 @@ class StartupTest(unittest.TestCase):
             self.assertEqual(self._public_numbers(fh.read()).n.bit_length(), 2048)
         self.assertEqual(stat.S_IMODE(os.stat(key).st_mode), 0o600)
 
+    def test_gen_certs_replaces_a_key_the_sim_would_refuse(self):
+        # Readable, but not RSA: the sim refuses it, so the script must not keep it.
+        certs = self._certs_copy(with_key=True)
+        key = os.path.join(certs, "service-account.key")
+        subprocess.run(["openssl", "genpkey", "-algorithm", "ED25519", "-out", key], check=True, capture_output=True)
+        subprocess.run([os.path.join(REPO, "scripts", "gen-test-certs.sh"), certs], check=True, capture_output=True)
+        with open(key, "rb") as fh:
+            self.assertEqual(self._public_numbers(fh.read()).n.bit_length(), 2048)
+
     def test_sigint_exits_zero(self):
         p = subprocess.Popen([SIM, "--port", "0", "--certs", CERTS, "--pydir", PYDIR], stdout=subprocess.PIPE,
                              text=True)
