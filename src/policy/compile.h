@@ -18,7 +18,7 @@
 #define BN_FW_CIDR_CAP 19
 /* "fw-" + 12 hex digits + NUL */
 #define BN_FW_ID_CAP 16
-/* "fw-xxxxxxxxxxxx-NNN" + NUL, with room */
+/* "fw-" + 12 hex digits + "-" + a rule index + NUL, with room */
 #define BN_FW_NAME_CAP 32
 
 /* The Nebius RuleProtocol numbers (nebius.vpc.v1.RuleProtocol), kept here so
