@@ -583,13 +583,21 @@ static char *join_during_delete(delete_arg *arg, const char *group_id, const cha
     return inst;
 }
 
+/* A cluster with its group and one firewall rule (tcp/443 from anywhere):
+ * the starting point of the delete/release races below. */
+static brev_cluster *cluster_with_one_rule(const char *cluster_id)
+{
+    brev_firewall_rule r = {443, 443, NULL, 0, BREV_PROTOCOL_TCP};
+    brev_cluster *c = NULL;
+    ck_assert_int_eq(brev_cluster_ensure(fx_client, cluster_id, &c), BREV_OK);
+    ck_assert_int_eq(brev_firewall_add(fx_client, cluster_id, &r, NULL), BREV_OK);
+    return c;
+}
+
 START_TEST(release_keeps_the_group_of_an_instance_that_joined_after_the_count)
 {
     FX_SIM_ONLY();
-    brev_cluster *c = NULL;
-    brev_firewall_rule r = {443, 443, NULL, 0, BREV_PROTOCOL_TCP};
-    ck_assert_int_eq(brev_cluster_ensure(fx_client, "late-join", &c), BREV_OK);
-    ck_assert_int_eq(brev_firewall_add(fx_client, "late-join", &r, NULL), BREV_OK);
+    brev_cluster *c = cluster_with_one_rule("late-join");
     int rules = fx_count("security_rule", c->security_group_id);
     ck_assert_int_eq(rules, 3);
 
@@ -619,10 +627,7 @@ END_TEST
 START_TEST(delete_is_refused_for_an_instance_that_joined_after_the_count)
 {
     FX_SIM_ONLY();
-    brev_cluster *c = NULL;
-    brev_firewall_rule r = {443, 443, NULL, 0, BREV_PROTOCOL_TCP};
-    ck_assert_int_eq(brev_cluster_ensure(fx_client, "late-del", &c), BREV_OK);
-    ck_assert_int_eq(brev_firewall_add(fx_client, "late-del", &r, NULL), BREV_OK);
+    brev_cluster *c = cluster_with_one_rule("late-del");
 
     brev_client *other = bn_test_client(&fx_sim);
     delete_arg arg = {other, "late-del", 0, -99, ""};
@@ -645,10 +650,7 @@ END_TEST
 START_TEST(delete_refused_with_no_instance_deletes_the_rules_first)
 {
     FX_SIM_ONLY();
-    brev_cluster *c = NULL;
-    brev_firewall_rule r = {443, 443, NULL, 0, BREV_PROTOCOL_TCP};
-    ck_assert_int_eq(brev_cluster_ensure(fx_client, "picky", &c), BREV_OK);
-    ck_assert_int_eq(brev_firewall_add(fx_client, "picky", &r, NULL), BREV_OK);
+    brev_cluster *c = cluster_with_one_rule("picky");
     json_decref(bn_test_requests(fx_client, NULL, 1));
     refuse_next("/nebius.vpc.v1.SecurityGroupService/Delete", 1);
     ck_assert_msg(brev_cluster_delete(fx_client, "picky") == BREV_OK, "%s", brev_error_message());
@@ -667,10 +669,7 @@ END_TEST
 START_TEST(instance_joining_while_rules_go_gets_the_base_rules_back)
 {
     FX_SIM_ONLY();
-    brev_cluster *c = NULL;
-    brev_firewall_rule r = {443, 443, NULL, 0, BREV_PROTOCOL_TCP};
-    ck_assert_int_eq(brev_cluster_ensure(fx_client, "picky-join", &c), BREV_OK);
-    ck_assert_int_eq(brev_firewall_add(fx_client, "picky-join", &r, NULL), BREV_OK);
+    brev_cluster *c = cluster_with_one_rule("picky-join");
     refuse_next("/nebius.vpc.v1.SecurityGroupService/Delete", 2);
 
     brev_client *other = bn_test_client(&fx_sim);
@@ -729,14 +728,11 @@ static void keep_warning(brev_log_level level, const char *message, void *payloa
 START_TEST(base_rules_come_back_even_when_stopped_and_lost_firewall_rules_are_warned)
 {
     FX_SIM_ONLY();
-    brev_cluster *c = NULL;
-    brev_firewall_rule r = {443, 443, NULL, 0, BREV_PROTOCOL_TCP};
+    brev_cluster *c = cluster_with_one_rule("stop-join");
     stop_after_rules stop = {0, 0, ""};
     brev_client_options co;
     brev_client *other = NULL;
 
-    ck_assert_int_eq(brev_cluster_ensure(fx_client, "stop-join", &c), BREV_OK);
-    ck_assert_int_eq(brev_firewall_add(fx_client, "stop-join", &r, NULL), BREV_OK);
     refuse_next("/nebius.vpc.v1.SecurityGroupService/Delete", 2);
     bn_test_client_options(&fx_sim, &co);
     co.progress = stop_once_rules_are_gone;

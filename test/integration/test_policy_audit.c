@@ -212,6 +212,21 @@ START_TEST(deny_ingress_after_the_self_rule_is_no_finding)
 }
 END_TEST
 
+/* Marks base rule `name` of cluster alpha STATELESS and expects exactly one
+ * finding of `kind` on it that says so; returns the rule's id (free it). */
+static char *stateless_base_rule_finds(const char *name, brev_finding_kind kind)
+{
+    char *rule = fx_rule_named(a.cluster->security_group_id, name);
+    ck_assert_ptr_nonnull(rule);
+    free(bn_test_mutate(fx_client, rule, "{\"spec\":{\"type\":\"STATELESS\"}}", 0, NULL, NULL));
+    brev_audit_report *r = audit("alpha");
+    expect_only(r, kind, BREV_SEVERITY_WARNING, 1);
+    ck_assert_str_eq(r->findings[0].resource_id, rule);
+    ck_assert_ptr_nonnull(strstr(r->findings[0].message, "STATELESS"));
+    brev_audit_report_free(r);
+    return rule;
+}
+
 /* STATELESS rules keep no connection state: a stateless egress-all lets
  * requests out but not their replies back in (the sim's evaluator, being
  * stateful, cannot show it; the API does it). */
@@ -219,18 +234,11 @@ START_TEST(stateless_egress_all_is_narrowed_egress)
 {
     FX_SIM_ONLY();
     setup_clusters();
-    char *egress = fx_rule_named(a.cluster->security_group_id, "egress-all");
-    ck_assert_ptr_nonnull(egress);
-    free(bn_test_mutate(fx_client, egress, "{\"spec\":{\"type\":\"STATELESS\"}}", 0, NULL, NULL));
-    brev_audit_report *r = audit("alpha");
-    expect_only(r, BREV_FINDING_NARROWED_EGRESS, BREV_SEVERITY_WARNING, 1);
-    ck_assert_str_eq(r->findings[0].resource_id, egress);
-    ck_assert_ptr_nonnull(strstr(r->findings[0].message, "STATELESS"));
-    brev_audit_report_free(r);
+    char *egress = stateless_base_rule_finds("egress-all", BREV_FINDING_NARROWED_EGRESS);
 
     /* type unset means STATEFUL to the API: clean again */
     free(bn_test_mutate(fx_client, egress, "{\"spec\":{\"type\":\"RULE_TYPE_UNSPECIFIED\"}}", 0, NULL, NULL));
-    r = audit("alpha");
+    brev_audit_report *r = audit("alpha");
     if (r->count)
         dump(r);
     ck_assert_uint_eq(r->count, 0);
@@ -244,15 +252,7 @@ START_TEST(stateless_self_rule_is_missing_self_rule)
 {
     FX_SIM_ONLY();
     setup_clusters();
-    char *self = fx_rule_named(a.cluster->security_group_id, "self");
-    ck_assert_ptr_nonnull(self);
-    free(bn_test_mutate(fx_client, self, "{\"spec\":{\"type\":\"STATELESS\"}}", 0, NULL, NULL));
-    brev_audit_report *r = audit("alpha");
-    expect_only(r, BREV_FINDING_MISSING_SELF_RULE, BREV_SEVERITY_WARNING, 1);
-    ck_assert_str_eq(r->findings[0].resource_id, self);
-    ck_assert_ptr_nonnull(strstr(r->findings[0].message, "STATELESS"));
-    brev_audit_report_free(r);
-    free(self);
+    free(stateless_base_rule_finds("self", BREV_FINDING_MISSING_SELF_RULE));
     teardown_clusters();
 }
 END_TEST
